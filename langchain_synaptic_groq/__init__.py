@@ -1,0 +1,51 @@
+"""LangChain integration for Groq: `ChatGroqSynaptic`, `GroqConfig`, `GroqModel`."""
+
+from langchain_synaptic_groq.chat_models import ChatGroqSynaptic, GroqModelRecord
+from langchain_synaptic_groq.config import GroqConfig
+from langchain_synaptic_groq.errors import (
+    GroqAPIError,
+    GroqAuthenticationError,
+    GroqCapacityError,
+    GroqConnectionError,
+    GroqContextOverflowError,
+    GroqError,
+    GroqInvalidRequestError,
+    GroqNotFoundError,
+    GroqPermissionDeniedError,
+    GroqRateLimitError,
+    GroqStreamError,
+    GroqTimeoutError,
+    GroqToolUseError,
+)
+from langchain_synaptic_groq.models import CustomGroqModel, GroqModel, GroqModelInfo
+from langchain_synaptic_groq.ratelimit import RateLimitState
+from langchain_synaptic_groq.retry import RetryConfig
+from langchain_synaptic_groq.tools import ToolChoice
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "ChatGroqSynaptic",
+    "CustomGroqModel",
+    "GroqAPIError",
+    "GroqAuthenticationError",
+    "GroqCapacityError",
+    "GroqConfig",
+    "GroqConnectionError",
+    "GroqContextOverflowError",
+    "GroqError",
+    "GroqInvalidRequestError",
+    "GroqModel",
+    "GroqModelInfo",
+    "GroqModelRecord",
+    "GroqNotFoundError",
+    "GroqPermissionDeniedError",
+    "GroqRateLimitError",
+    "GroqStreamError",
+    "GroqTimeoutError",
+    "GroqToolUseError",
+    "RateLimitState",
+    "RetryConfig",
+    "ToolChoice",
+    "__version__",
+]

@@ -1,0 +1,257 @@
+"""LangChain messages and parameters -> the Groq request body."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+from langchain_core.messages import (
+    AIMessage,
+    BaseMessage,
+    ChatMessage,
+    FunctionMessage,
+    HumanMessage,
+    SystemMessage,
+    ToolMessage,
+    convert_to_openai_data_block,
+    is_data_content_block,
+)
+
+__all__ = ["build_messages", "message_to_wire"]
+
+# Groq's vision limits (GROQ_WIRE.md): checked before sending so the caller
+# gets an error naming the limit rather than an opaque 400/413.
+MAX_IMAGES = 5
+MAX_BASE64_BYTES = 4 * 1024 * 1024
+
+
+def build_messages(messages: Sequence[BaseMessage]) -> list[dict[str, Any]]:
+    """Convert a LangChain conversation to Groq's `messages` array.
+
+    Args:
+        messages: The conversation, oldest first.
+
+    Returns:
+        The wire form of each message.
+
+    Raises:
+        ValueError: If the list is empty, a message kind has no Groq form, or
+            image limits are exceeded.
+    """
+    if not messages:
+        msg = "messages must not be empty: Groq needs at least one message"
+        raise ValueError(msg)
+    wire = [message_to_wire(m) for m in messages]
+    _check_image_limits(wire)
+    return wire
+
+
+def message_to_wire(message: BaseMessage) -> dict[str, Any]:
+    """Convert one LangChain message to Groq's wire form.
+
+    Args:
+        message: Any LangChain message.
+
+    Returns:
+        The message as Groq expects it.
+
+    Raises:
+        ValueError: If the message kind or its content has no Groq form.
+    """
+    if isinstance(message, HumanMessage):
+        out: dict[str, Any] = {
+            "role": "user",
+            "content": _user_content(message.content),
+        }
+    elif isinstance(message, AIMessage):
+        out = _assistant(message)
+    elif isinstance(message, SystemMessage):
+        role = message.additional_kwargs.get("__openai_role__", "system")
+        out = {"role": role, "content": _text_content(message.content, "system")}
+    elif isinstance(message, ToolMessage):
+        out = {
+            "role": "tool",
+            "content": _tool_content(message.content),
+            "tool_call_id": message.tool_call_id,
+        }
+    elif isinstance(message, ChatMessage):
+        role = message.role
+        if role == "user":
+            content: Any = _user_content(message.content)
+        else:
+            content = _text_content(message.content, role)
+        out = {"role": role, "content": content}
+    elif isinstance(message, FunctionMessage):
+        msg = (
+            "FunctionMessage is the retired OpenAI functions format; "
+            "use ToolMessage with a tool_call_id instead"
+        )
+        raise ValueError(msg)
+    else:
+        msg = f"cannot send a message of type {type(message).__name__} to Groq"
+        raise ValueError(msg)
+    if message.name and out["role"] in ("user", "assistant", "system", "developer"):
+        out["name"] = message.name
+    return out
+
+
+def _text_of_blocks(content: Iterable[Any], where: str) -> str:
+    parts: list[str] = []
+    for block in content:
+        if isinstance(block, str):
+            parts.append(block)
+        elif isinstance(block, Mapping):
+            kind = block.get("type")
+            if kind == "text" or (kind is None and "text" in block):
+                parts.append(str(block.get("text", "")))
+            elif kind in ("reasoning", "thinking", "tool_call", "tool_use"):
+                continue  # carried elsewhere in the wire form, not as text
+            elif kind in ("tool_call_chunk", "invalid_tool_call"):
+                continue
+            else:
+                msg = f"{where} message content block of type {kind!r} is not supported"
+                raise ValueError(msg)
+        else:
+            msg = f"{where} message content must be text or blocks, got {block!r}"
+            raise ValueError(msg)
+    return "".join(parts)
+
+
+def _text_content(content: str | list[Any], where: str) -> str:
+    if isinstance(content, str):
+        return content
+    return _text_of_blocks(content, where)
+
+
+def _user_content(content: str | list[Any]) -> str | list[dict[str, Any]]:
+    if isinstance(content, str):
+        return content
+    parts: list[dict[str, Any]] = []
+    for block in content:
+        if isinstance(block, str):
+            parts.append({"type": "text", "text": block})
+            continue
+        if not isinstance(block, Mapping):
+            msg = f"user message content must be text or blocks, got {block!r}"
+            raise ValueError(msg)
+        kind = block.get("type")
+        if kind == "text":
+            parts.append({"type": "text", "text": block["text"]})
+        elif kind == "image_url":
+            image = block["image_url"]
+            if isinstance(image, str):
+                image = {"url": image}
+            parts.append({"type": "image_url", "image_url": dict(image)})
+        elif is_data_content_block(dict(block)):
+            if block.get("type") != "image":
+                msg = (
+                    f"Groq chat models take text and images only; "
+                    f"got a {block.get('type')!r} content block"
+                )
+                raise ValueError(msg)
+            parts.append(convert_to_openai_data_block(dict(block)))
+        else:
+            msg = f"user message content block of type {kind!r} is not supported"
+            raise ValueError(msg)
+    return parts
+
+
+def _tool_content(content: str | list[Any]) -> str:
+    if isinstance(content, str):
+        return content
+    texts: list[str] = []
+    for block in content:
+        if isinstance(block, str):
+            texts.append(block)
+        elif isinstance(block, Mapping) and block.get("type") == "text":
+            texts.append(str(block.get("text", "")))
+        else:
+            # Groq tool messages are text only: keep structured output as JSON.
+            texts.append(json.dumps(block, default=str))
+    return "\n".join(texts) if len(texts) > 1 else "".join(texts)
+
+
+def _tool_call_to_wire(
+    call_id: str | None, name: str, arguments: str
+) -> dict[str, Any]:
+    return {
+        "id": call_id,
+        "type": "function",
+        "function": {"name": name, "arguments": arguments},
+    }
+
+
+def _assistant(message: AIMessage) -> dict[str, Any]:
+    content = message.content
+    text = _text_content(content, "assistant")
+    tool_calls = [
+        _tool_call_to_wire(tc.get("id"), tc["name"], json.dumps(tc["args"]))
+        for tc in message.tool_calls
+    ]
+    tool_calls.extend(
+        _tool_call_to_wire(tc.get("id"), tc.get("name") or "", tc.get("args") or "")
+        for tc in message.invalid_tool_calls
+    )
+    if not tool_calls and isinstance(content, list):
+        # v1 tool_call blocks or Anthropic-style tool_use blocks in the content.
+        tool_calls = [
+            _tool_call_to_wire(
+                block.get("id"),
+                block["name"],
+                json.dumps(block.get("input") or block.get("args") or {}),
+            )
+            for block in content
+            if isinstance(block, Mapping)
+            and block.get("type") in ("tool_use", "tool_call")
+        ]
+    if not tool_calls and "tool_calls" in message.additional_kwargs:
+        tool_calls = list(message.additional_kwargs["tool_calls"])
+    out: dict[str, Any] = {"role": "assistant"}
+    out["content"] = text if (text or not tool_calls) else None
+    if tool_calls:
+        out["tool_calls"] = tool_calls
+    reasoning = _reasoning_of(message)
+    if reasoning:
+        out["reasoning"] = reasoning
+    return out
+
+
+def _reasoning_of(message: AIMessage) -> str | None:
+    reasoning = message.additional_kwargs.get("reasoning_content")
+    if isinstance(reasoning, str) and reasoning:
+        return reasoning
+    if isinstance(message.content, list):
+        parts = [
+            str(block.get("reasoning", ""))
+            for block in message.content
+            if isinstance(block, Mapping) and block.get("type") == "reasoning"
+        ]
+        joined = "".join(parts)
+        return joined or None
+    return None
+
+
+def _check_image_limits(wire: list[dict[str, Any]]) -> None:
+    images = 0
+    base64_bytes = 0
+    for message in wire:
+        content = message.get("content")
+        if not isinstance(content, list):
+            continue
+        for part in content:
+            if part.get("type") != "image_url":
+                continue
+            images += 1
+            url = part["image_url"].get("url", "")
+            if url.startswith("data:"):
+                base64_bytes += len(url) - url.find(",") - 1
+    if images > MAX_IMAGES:
+        msg = f"Groq accepts at most {MAX_IMAGES} images per request, got {images}"
+        raise ValueError(msg)
+    if base64_bytes > MAX_BASE64_BYTES:
+        msg = (
+            f"Groq accepts at most 4 MB of base64 image data per request, "
+            f"got {base64_bytes / 1024 / 1024:.1f} MB"
+        )
+        raise ValueError(msg)

@@ -1,0 +1,931 @@
+"""`ChatGroqSynaptic`: the LangChain chat model. Glue only.
+
+Data flows one way: LangChain input -> `_request` (wire body) -> `_transport`
+(HTTP, SSE) -> `_response` (messages, usage, metadata) -> LangChain output.
+"""
+
+from __future__ import annotations
+
+import logging
+import warnings
+from collections.abc import AsyncIterator, Callable, Iterator, Sequence
+from operator import itemgetter
+from typing import Any, Literal, Self, TypeAlias
+from urllib.parse import urlsplit
+
+import httpx
+from langchain_core.callbacks import (
+    AsyncCallbackManagerForLLMRun,
+    CallbackManagerForLLMRun,
+)
+from langchain_core.language_models import (
+    BaseChatModel,
+    LangSmithParams,
+    LanguageModelInput,
+)
+from langchain_core.language_models.model_profile import ModelProfile
+from langchain_core.messages import AIMessage, BaseMessage
+from langchain_core.output_parsers import (
+    JsonOutputKeyToolsParser,
+    JsonOutputParser,
+    PydanticOutputParser,
+    PydanticToolsParser,
+)
+from langchain_core.outputs import ChatGenerationChunk, ChatResult
+from langchain_core.runnables import Runnable, RunnableMap, RunnablePassthrough
+from langchain_core.tools import BaseTool
+from langchain_core.utils import from_env, secret_from_env
+from langchain_core.utils.function_calling import (
+    convert_to_json_schema,
+    convert_to_openai_tool,
+)
+from langchain_core.utils.pydantic import is_basemodel_subclass
+from pydantic import (
+    AliasChoices,
+    BaseModel,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    SecretStr,
+    field_validator,
+    model_validator,
+)
+from tenacity import RetryCallState
+
+from langchain_synaptic_groq._request import build_messages
+from langchain_synaptic_groq._response import StreamParser, parse_completion
+from langchain_synaptic_groq._transport import Transport, make_timeout
+from langchain_synaptic_groq.config import GroqConfig
+from langchain_synaptic_groq.models import GroqModel, model_info, warn_if_retired
+from langchain_synaptic_groq.retry import (
+    RetryConfig,
+    arun_with_retries,
+    run_with_retries,
+)
+from langchain_synaptic_groq.tools import ToolChoice, convert_tools, tool_choice_to_wire
+
+__all__ = ["ChatGroqSynaptic", "GroqModelRecord"]
+
+logger = logging.getLogger("langchain_synaptic_groq")
+
+DEFAULT_BASE_URL = "https://api.groq.com/openai/v1"
+DEFAULT_MODEL = GroqModel.LLAMA_3_3_70B_VERSATILE.value
+
+ReasoningEffort: TypeAlias = Literal["none", "default", "low", "medium", "high"]
+ReasoningFormat: TypeAlias = Literal["parsed", "raw", "hidden"]
+ServiceTier: TypeAlias = Literal["auto", "on_demand", "flex", "performance"]
+StructuredMethod: TypeAlias = Literal["function_calling", "json_schema", "json_mode"]
+
+# Keyword arguments LangChain passes to _generate/_stream that are not request
+# parameters.
+_NOT_WIRE = frozenset({"ls_structured_output_format", "stream_usage", "stream"})
+
+
+class GroqModelRecord(BaseModel):
+    """One model as `GET /models` describes it."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    id: str
+    owned_by: str | None = None
+    active: bool | None = None
+    context_window: int | None = None
+    max_completion_tokens: int | None = None
+    created: int | None = None
+
+
+class ChatGroqSynaptic(BaseChatModel):
+    r"""Groq chat models for LangChain, on a lean httpx client.
+
+    A drop-in for `langchain_groq.ChatGroq`: the same parameter names are
+    accepted, with better metadata, typed errors, retries that honour Groq's
+    waits and a much cheaper hot path.
+
+    Setup:
+        Install the package and set your key:
+
+        ```bash
+        pip install langchain-synaptic-groq
+        export GROQ_API_KEY="gsk_..."
+        ```
+
+    Key init args — completion params:
+        model: Model id or `GroqModel` member (alias `model_name`).
+        temperature: Sampling temperature, 0 to 2 (0 is sent as 0).
+        max_tokens: Longest completion (sent as `max_completion_tokens`).
+        top_p: Nucleus sampling, 0 to 1.
+        seed: Seed for best-effort determinism.
+        stop: Up to 4 stop sequences (alias `stop_sequences`).
+        reasoning_format / reasoning_effort / include_reasoning: For
+            reasoning models.
+        service_tier: `"auto"`, `"on_demand"`, `"flex"` or `"performance"`.
+        model_kwargs: Any other request parameter, sent as is.
+
+    Key init args — client params:
+        api_key: Groq key (alias `groq_api_key`, env `GROQ_API_KEY`).
+        base_url: API root (alias `groq_api_base`, env `GROQ_API_BASE`, then
+            `GROQ_BASE_URL`), default `https://api.groq.com/openai/v1`.
+        timeout: Seconds, `(connect, read)` or `httpx.Timeout`; default 60 s
+            read / 5 s connect, never unbounded (alias `request_timeout`).
+        max_retries: Retries after the first attempt (default 2), or pass
+            `retry_config` for the full policy.
+        default_headers: Extra HTTP headers.
+        http_client / http_async_client: Your own httpx clients.
+
+    Instantiate:
+        ```python
+        from langchain_synaptic_groq import ChatGroqSynaptic, GroqModel
+
+        model = ChatGroqSynaptic(
+            model=GroqModel.LLAMA_3_3_70B_VERSATILE, temperature=0, max_tokens=256
+        )
+        ```
+
+    Invoke:
+        ```python
+        model.invoke([("system", "Answer briefly."), ("human", "Capital of France?")])
+        # AIMessage(content='Paris.', id='chatcmpl-...', ...)
+        ```
+
+    Stream:
+        ```python
+        for chunk in model.stream("Count to five."):
+            print(chunk.content, end="", flush=True)
+        ```
+
+    Async:
+        ```python
+        await model.ainvoke("Hello")
+        async for chunk in model.astream("Hello"):
+            ...
+        ```
+
+    Tool calling:
+        ```python
+        from langchain_core.tools import tool
+
+
+        @tool
+        def add(a: int, b: int) -> int:
+            \"\"\"Add two integers.\"\"\"
+            return a + b
+
+
+        ai = model.bind_tools([add], tool_choice="auto").invoke("What is 2 + 3?")
+        ai.tool_calls  # [{'name': 'add', 'args': {'a': 2, 'b': 3}, 'id': ...}]
+        ```
+
+    Structured output:
+        ```python
+        from pydantic import BaseModel
+
+
+        class City(BaseModel):
+            name: str
+            country: str
+
+
+        model.with_structured_output(City).invoke("The capital of France?")
+        # City(name='Paris', country='France')
+        ```
+
+    JSON mode:
+        ```python
+        model.with_structured_output(method="json_mode").invoke(
+            "Reply in JSON with keys a and b."
+        )
+        ```
+
+    Image input:
+        ```python
+        vision = ChatGroqSynaptic(model=GroqModel.LLAMA_4_SCOUT)
+        vision.invoke(
+            [
+                {
+                    "role": "user",
+                    "content": [
+                        {"type": "text", "text": "Describe this image."},
+                        {"type": "image", "url": "https://example.com/cat.png"},
+                    ],
+                }
+            ]
+        )
+        ```
+
+    Token usage:
+        ```python
+        model.invoke("Hi").usage_metadata
+        # {'input_tokens': 36, 'output_tokens': 10, 'total_tokens': 46}
+        ```
+
+    Response metadata:
+        ```python
+        model.invoke("Hi").response_metadata
+        # {'model_provider': 'groq', 'model_name': 'llama-3.3-70b-versatile',
+        #  'finish_reason': 'stop', 'id': 'chatcmpl-...', 'system_fingerprint':
+        #  'fp_...', 'service_tier': 'on_demand', 'x_groq_id': 'req_...',
+        #  'timings': {'queue_time': ..., 'prompt_time': ..., ...},
+        #  'rate_limit': {'remaining_requests': ..., 'reset_tokens': ...}, ...}
+        ```
+    """
+
+    model_config = ConfigDict(populate_by_name=True, arbitrary_types_allowed=True)
+
+    model: str = Field(
+        default=DEFAULT_MODEL, validation_alias=AliasChoices("model", "model_name")
+    )
+    """Model id (a `GroqModel` member or any id)."""
+    api_key: SecretStr | None = Field(
+        default_factory=secret_from_env("GROQ_API_KEY", default=None),
+        validation_alias=AliasChoices("api_key", "groq_api_key"),
+    )
+    """Groq API key; read from `GROQ_API_KEY` when not given."""
+    base_url: str = Field(
+        default_factory=from_env(
+            ("GROQ_API_BASE", "GROQ_BASE_URL"), default=DEFAULT_BASE_URL
+        ),
+        validation_alias=AliasChoices("base_url", "groq_api_base"),
+    )
+    """API root, ending in `/openai/v1` for Groq."""
+    temperature: float | None = Field(default=None, ge=0.0, le=2.0)
+    """Sampling temperature, 0 to 2; unset means Groq's default (1)."""
+    max_tokens: int | None = Field(
+        default=None,
+        gt=0,
+        validation_alias=AliasChoices("max_tokens", "max_completion_tokens"),
+    )
+    """Longest completion, sent as `max_completion_tokens`."""
+    top_p: float | None = Field(default=None, ge=0.0, le=1.0)
+    """Nucleus sampling mass, 0 to 1."""
+    seed: int | None = None
+    """Seed for best-effort deterministic sampling."""
+    stop: list[str] | None = Field(
+        default=None, validation_alias=AliasChoices("stop", "stop_sequences")
+    )
+    """Up to 4 stop sequences."""
+    n: int = 1
+    """Number of choices; Groq supports only 1."""
+    streaming: bool = False
+    """Route `invoke` through the streaming API."""
+    stream_usage: bool = True
+    """Report token usage on streamed answers."""
+    reasoning_format: ReasoningFormat | None = None
+    """For reasoning models: `"parsed"`, `"raw"` or `"hidden"`."""
+    reasoning_effort: ReasoningEffort | None = None
+    """For reasoning models that take it."""
+    include_reasoning: bool | None = None
+    """Whether to return reasoning (not together with `reasoning_format`)."""
+    service_tier: ServiceTier | None = None
+    """Groq service tier."""
+    include_response_headers: bool = False
+    """Copy the raw response headers into `response_metadata["headers"]`."""
+    timeout: Any = Field(
+        default=None, validation_alias=AliasChoices("timeout", "request_timeout")
+    )
+    """Seconds, `(connect, read)`, or `httpx.Timeout`; `None` = 60 s / 5 s."""
+    max_retries: int = Field(default=2, ge=0)
+    """Retries after the first attempt."""
+    retry_config: RetryConfig | None = None
+    """The full retry policy; overrides `max_retries` when set."""
+    default_headers: dict[str, str] | None = None
+    """Extra headers sent with every request."""
+    model_kwargs: dict[str, Any] = Field(default_factory=dict)
+    """Other request parameters, sent as they are."""
+    http_client: httpx.Client | None = Field(default=None, exclude=True)
+    """Your own sync httpx client (its timeout and pool are then yours)."""
+    http_async_client: httpx.AsyncClient | None = Field(default=None, exclude=True)
+    """Your own async httpx client."""
+
+    _transport_cache: tuple[tuple[Any, ...], Transport] | None = PrivateAttr(
+        default=None
+    )
+
+    # -- construction --------------------------------------------------------
+
+    @model_validator(mode="before")
+    @classmethod
+    def _collect_model_kwargs(cls, values: Any) -> Any:
+        if not isinstance(values, dict):
+            return values
+        known = _known_names()
+        extra = dict(values.get("model_kwargs") or {})
+        clash = sorted(known & extra.keys())
+        if clash:
+            msg = (
+                f"{', '.join(clash)} must be passed as a parameter of "
+                "ChatGroqSynaptic, not inside model_kwargs"
+            )
+            raise ValueError(msg)
+        unknown = [k for k in values if k not in known]
+        if not unknown:
+            return values
+        values = dict(values)
+        for name in unknown:
+            warnings.warn(
+                f"{name} is not a ChatGroqSynaptic parameter; it is sent to Groq "
+                "as is via model_kwargs",
+                UserWarning,
+                stacklevel=4,
+            )
+            extra[name] = values.pop(name)
+        values["model_kwargs"] = extra
+        return values
+
+    @field_validator("model", mode="before")
+    @classmethod
+    def _model_id(cls, value: Any) -> Any:
+        if isinstance(value, GroqModel):
+            return value.value
+        if isinstance(value, str) and not value.strip():
+            msg = "model must be a non-empty model id"
+            raise ValueError(msg)
+        return str(value) if isinstance(value, str) else value
+
+    @field_validator("stop", mode="before")
+    @classmethod
+    def _stop_list(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            value = [value]
+        if value is not None and len(value) > 4:
+            msg = f"stop takes at most 4 sequences, got {len(value)}"
+            raise ValueError(msg)
+        return value
+
+    @field_validator("n")
+    @classmethod
+    def _only_one_choice(cls, value: int) -> int:
+        if value != 1:
+            msg = f"n must be 1: Groq returns a single choice (got n={value})"
+            raise ValueError(msg)
+        return value
+
+    @field_validator("timeout")
+    @classmethod
+    def _check_timeout(cls, value: Any) -> Any:
+        make_timeout(value)  # raises a ValueError naming the problem
+        return value
+
+    @model_validator(mode="after")
+    def _check_combinations(self) -> Self:
+        if self.reasoning_format is not None and self.include_reasoning is not None:
+            msg = (
+                "reasoning_format and include_reasoning cannot be used together; "
+                "Groq rejects the combination"
+            )
+            raise ValueError(msg)
+        warn_if_retired(self.model)
+        url = self.base_url
+        if url.startswith("http://"):
+            host = urlsplit(url).hostname or ""
+            if host not in ("localhost", "127.0.0.1", "::1") and not host.endswith(
+                ".localhost"
+            ):
+                logger.warning(
+                    "base_url %s uses plain http: the API key would travel unencrypted",
+                    url,
+                )
+        return self
+
+    @classmethod
+    def from_config(cls, config: GroqConfig, **kwargs: Any) -> ChatGroqSynaptic:
+        """Build a model from a `GroqConfig`.
+
+        Args:
+            config: The immutable settings.
+            **kwargs: Any other `ChatGroqSynaptic` parameter (e.g. `timeout`).
+
+        Returns:
+            The chat model.
+        """
+        return cls(**config.to_model_kwargs(), **kwargs)
+
+    def _resolve_model_profile(self) -> ModelProfile | None:
+        info = model_info(self.model)
+        if info.context_window is None:
+            return None
+        return info.to_profile()
+
+    @property
+    def lc_secrets(self) -> dict[str, str]:
+        """Secrets and the env vars they come from."""
+        return {"api_key": "GROQ_API_KEY"}
+
+    @classmethod
+    def is_lc_serializable(cls) -> bool:
+        """Not serializable: LangChain's loader only trusts its own packages."""
+        return False
+
+    @property
+    def _llm_type(self) -> str:
+        return "groq-synaptic"
+
+    @property
+    def _identifying_params(self) -> dict[str, Any]:
+        return {"model": self.model, **self._default_params()}
+
+    def _get_ls_params(
+        self, stop: list[str] | None = None, **kwargs: Any
+    ) -> LangSmithParams:
+        params = LangSmithParams(
+            ls_provider="groq",
+            ls_model_name=kwargs.get("model", self.model),
+            ls_model_type="chat",
+        )
+        temperature = kwargs.get("temperature", self.temperature)
+        if temperature is not None:
+            params["ls_temperature"] = temperature
+        max_tokens = kwargs.get("max_tokens", self.max_tokens)
+        if max_tokens is not None:
+            params["ls_max_tokens"] = max_tokens
+        stop = stop or kwargs.get("stop") or self.stop
+        if stop:
+            params["ls_stop"] = stop
+        return params
+
+    # -- request building ----------------------------------------------------
+
+    def _default_params(self) -> dict[str, Any]:
+        """The request parameters this instance sets (unset ones are left out)."""
+        params: dict[str, Any] = {}
+        for name in (
+            "temperature",
+            "top_p",
+            "seed",
+            "reasoning_format",
+            "reasoning_effort",
+            "include_reasoning",
+            "service_tier",
+        ):
+            value = getattr(self, name)
+            if value is not None:
+                params[name] = value
+        if self.max_tokens is not None:
+            params["max_completion_tokens"] = self.max_tokens
+        if self.stop:
+            params["stop"] = list(self.stop)
+        params.update(self.model_kwargs)
+        return params
+
+    def _build_body(
+        self,
+        messages: Sequence[BaseMessage],
+        stop: list[str] | None,
+        stream: bool,
+        kwargs: dict[str, Any],
+    ) -> dict[str, Any]:
+        body: dict[str, Any] = {"model": self.model, **self._default_params()}
+        for key, value in kwargs.items():
+            if key in _NOT_WIRE or value is None:
+                continue
+            if key == "max_tokens":
+                body["max_completion_tokens"] = value
+            elif key == "n" and value != 1:
+                msg = f"n must be 1: Groq returns a single choice (got n={value})"
+                raise ValueError(msg)
+            else:
+                body[key] = value
+        if isinstance(body.get("model"), GroqModel):
+            body["model"] = body["model"].value
+        if stop:
+            body["stop"] = list(stop)
+        if body.get("reasoning_format") is not None and (
+            body.get("include_reasoning") is not None
+        ):
+            msg = (
+                "reasoning_format and include_reasoning cannot be used together; "
+                "Groq rejects the combination"
+            )
+            raise ValueError(msg)
+        body["messages"] = build_messages(messages)
+        if stream:
+            body["stream"] = True
+            if kwargs.get("stream_usage", self.stream_usage):
+                body["stream_options"] = {"include_usage": True}
+        return body
+
+    def _get_transport(self) -> Transport:
+        key = (
+            self.base_url,
+            self.api_key,
+            self.timeout,
+            id(self.default_headers),
+            self.http_client,
+            self.http_async_client,
+        )
+        cached = self._transport_cache
+        if cached is not None and cached[0] == key:
+            return cached[1]
+        transport = Transport(
+            base_url=self.base_url,
+            api_key=self.api_key,
+            timeout=make_timeout(self.timeout),
+            default_headers=self.default_headers,
+            http_client=self.http_client,
+            http_async_client=self.http_async_client,
+        )
+        self._transport_cache = (key, transport)
+        return transport
+
+    def _retry(self) -> RetryConfig:
+        if self.retry_config is not None:
+            return self.retry_config
+        return RetryConfig(max_attempts=self.max_retries + 1)
+
+    # -- calls ---------------------------------------------------------------
+
+    def _generate(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: CallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> ChatResult:
+        body = self._build_body(messages, stop, False, kwargs)
+        transport = self._get_transport()
+        data, headers = run_with_retries(
+            lambda: transport.request("POST", "chat/completions", body),
+            self._retry(),
+            on_retry=_sync_on_retry(run_manager),
+        )
+        return parse_completion(
+            data, headers, include_headers=self.include_response_headers
+        )
+
+    async def _agenerate(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: AsyncCallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> ChatResult:
+        body = self._build_body(messages, stop, False, kwargs)
+        transport = self._get_transport()
+        data, headers = await arun_with_retries(
+            lambda: transport.arequest("POST", "chat/completions", body),
+            self._retry(),
+            on_retry=_async_on_retry(run_manager),
+        )
+        return parse_completion(
+            data, headers, include_headers=self.include_response_headers
+        )
+
+    def _stream(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: CallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> Iterator[ChatGenerationChunk]:
+        body = self._build_body(messages, stop, True, kwargs)
+        transport = self._get_transport()
+        include_usage = kwargs.get("stream_usage", self.stream_usage)
+        v1 = self.output_version == "v1"
+
+        # Streams are retried only until the first chunk is handed over.
+        def open_stream() -> tuple[Any, StreamParser, Iterator[str], Any]:
+            cm = transport.stream("chat/completions", body)
+            headers, lines = cm.__enter__()
+            parser = StreamParser(
+                headers, include_headers=self.include_response_headers, v1=v1
+            )
+            try:
+                first = _first_chunk(parser, lines)
+            except BaseException:
+                cm.__exit__(None, None, None)
+                raise
+            return cm, parser, lines, first
+
+        cm, parser, lines, first = run_with_retries(
+            open_stream, self._retry(), on_retry=_sync_on_retry(run_manager)
+        )
+        try:
+            if first is not None:
+                if run_manager:
+                    run_manager.on_llm_new_token(first.text, chunk=first)
+                yield first
+            feed = parser.feed_line
+            for line in lines:
+                if not line:
+                    continue
+                chunk = feed(line)
+                if chunk is not None:
+                    if run_manager:
+                        run_manager.on_llm_new_token(chunk.text, chunk=chunk)
+                    yield chunk
+                elif parser.done:
+                    break
+            final = parser.finish()
+            if not include_usage:
+                final.message.usage_metadata = None  # type: ignore[attr-defined]
+            if run_manager:
+                run_manager.on_llm_new_token("", chunk=final)
+            yield final
+        finally:
+            cm.__exit__(None, None, None)
+
+    async def _astream(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: AsyncCallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> AsyncIterator[ChatGenerationChunk]:
+        body = self._build_body(messages, stop, True, kwargs)
+        transport = self._get_transport()
+        include_usage = kwargs.get("stream_usage", self.stream_usage)
+        v1 = self.output_version == "v1"
+
+        async def open_stream() -> tuple[Any, StreamParser, AsyncIterator[str], Any]:
+            cm = transport.astream("chat/completions", body)
+            headers, lines = await cm.__aenter__()
+            parser = StreamParser(
+                headers, include_headers=self.include_response_headers, v1=v1
+            )
+            try:
+                first = await _afirst_chunk(parser, lines)
+            except BaseException:
+                await cm.__aexit__(None, None, None)
+                raise
+            return cm, parser, lines, first
+
+        cm, parser, lines, first = await arun_with_retries(
+            open_stream, self._retry(), on_retry=_async_on_retry(run_manager)
+        )
+        try:
+            if first is not None:
+                if run_manager:
+                    await run_manager.on_llm_new_token(first.text, chunk=first)
+                yield first
+            feed = parser.feed_line
+            async for line in lines:
+                if not line:
+                    continue
+                chunk = feed(line)
+                if chunk is not None:
+                    if run_manager:
+                        await run_manager.on_llm_new_token(chunk.text, chunk=chunk)
+                    yield chunk
+                elif parser.done:
+                    break
+            final = parser.finish()
+            if not include_usage:
+                final.message.usage_metadata = None  # type: ignore[attr-defined]
+            if run_manager:
+                await run_manager.on_llm_new_token("", chunk=final)
+            yield final
+        finally:
+            await cm.__aexit__(None, None, None)
+
+    # -- tools and structured output ------------------------------------------
+
+    def bind_tools(
+        self,
+        tools: Sequence[dict[str, Any] | type | Callable[..., Any] | BaseTool],
+        *,
+        tool_choice: str | bool | dict[str, Any] | ToolChoice | None = None,
+        parallel_tool_calls: bool | None = None,
+        strict: bool | None = None,
+        **kwargs: Any,
+    ) -> Runnable[LanguageModelInput, AIMessage]:
+        """Bind tools (and Groq built-in tools) to the model.
+
+        Args:
+            tools: `BaseTool`s, `@tool` functions, plain functions, pydantic
+                models, TypedDicts, JSON schemas, OpenAI-format tool dicts, or
+                Groq built-in tools (`{"type": "browser_search"}`,
+                `{"type": "code_interpreter"}`).
+            tool_choice: `"auto"`, `"none"`, `"required"`, `"any"` (sent as
+                `"required"`), a tool name, `True` (only with exactly one tool),
+                a `ToolChoice`, or a dict sent as is.
+            parallel_tool_calls: Whether the model may call several tools in one
+                turn (gpt-oss models never do).
+            strict: Ask for schema-exact arguments (`strict` on each function).
+            **kwargs: Other request parameters to bind.
+
+        Returns:
+            A runnable that sends the tools with every call.
+
+        Raises:
+            ValueError: If `tool_choice` names no bound tool or is `True` with
+                more than one tool.
+        """
+        formatted = convert_tools(tools, strict=strict)
+        if tool_choice is not None and tool_choice is not False:
+            kwargs["tool_choice"] = tool_choice_to_wire(tool_choice, formatted)
+        if parallel_tool_calls is not None:
+            kwargs["parallel_tool_calls"] = parallel_tool_calls
+        return super().bind(tools=formatted, **kwargs)
+
+    def with_structured_output(
+        self,
+        schema: dict[str, Any] | type | None = None,
+        *,
+        method: StructuredMethod = "function_calling",
+        include_raw: bool = False,
+        strict: bool | None = None,
+        **kwargs: Any,
+    ) -> Runnable[LanguageModelInput, dict[str, Any] | BaseModel]:
+        """Return a runnable whose output follows `schema`.
+
+        Args:
+            schema: A pydantic class, a TypedDict, or a JSON schema (or an
+                OpenAI tool dict). Not needed for `json_mode`.
+            method: `"function_calling"` (a forced tool call; works on every
+                tool model), `"json_schema"` (`response_format` json_schema;
+                Groq enforces the schema with constrained decoding only on
+                `openai/gpt-oss-20b` and `openai/gpt-oss-120b`), or
+                `"json_mode"` (`json_object`: valid JSON, any shape; the prompt
+                must mention JSON).
+            include_raw: Return `{"raw", "parsed", "parsing_error"}` instead of
+                raising when parsing fails.
+            strict: For `function_calling`, sent on the tool. For
+                `json_schema`, sent where the model supports strict decoding
+                (gpt-oss; there `None` means `True`); on other known models it
+                is left out with a warning.
+            **kwargs: Not used; present for signature compatibility.
+
+        Returns:
+            A runnable producing a pydantic instance or a dict (or the raw
+            dict with `include_raw=True`).
+
+        Raises:
+            ValueError: On an unknown method, a missing schema, or unused kwargs.
+        """
+        if kwargs:
+            msg = f"unexpected arguments to with_structured_output: {sorted(kwargs)}"
+            raise ValueError(msg)
+        is_pydantic = isinstance(schema, type) and is_basemodel_subclass(schema)
+        if method == "function_calling":
+            if schema is None:
+                msg = "schema is required for method='function_calling'"
+                raise ValueError(msg)
+            tool = convert_to_openai_tool(schema, strict=strict)
+            tool_name = tool["function"]["name"]
+            llm = self.bind_tools(
+                [tool],
+                tool_choice=tool_name,
+                strict=strict,
+                ls_structured_output_format={
+                    "kwargs": {"method": method, "strict": strict},
+                    "schema": tool,
+                },
+            )
+            parser: Runnable[Any, Any] = (
+                PydanticToolsParser(tools=[schema], first_tool_only=True)
+                if is_pydantic
+                else JsonOutputKeyToolsParser(key_name=tool_name, first_tool_only=True)
+            )
+        elif method == "json_schema":
+            if schema is None:
+                msg = "schema is required for method='json_schema'"
+                raise ValueError(msg)
+            json_schema = _json_schema_format(schema, self._strict_for(strict))
+            llm = self.bind(
+                response_format={"type": "json_schema", "json_schema": json_schema},
+                ls_structured_output_format={
+                    "kwargs": {"method": method, "strict": strict},
+                    "schema": convert_to_json_schema(schema),
+                },
+            )
+            parser = (
+                PydanticOutputParser(pydantic_object=schema)
+                if is_pydantic
+                else JsonOutputParser()
+            )
+        elif method == "json_mode":
+            llm = self.bind(
+                response_format={"type": "json_object"},
+                ls_structured_output_format={
+                    "kwargs": {"method": method},
+                    "schema": schema,
+                },
+            )
+            parser = (
+                PydanticOutputParser(pydantic_object=schema)
+                if is_pydantic
+                else JsonOutputParser()
+            )
+        else:
+            msg = (
+                f"method must be 'function_calling', 'json_schema' or "
+                f"'json_mode', got {method!r}"
+            )
+            raise ValueError(msg)
+        if not include_raw:
+            return llm | parser
+        parser_assign = RunnablePassthrough.assign(
+            parsed=itemgetter("raw") | parser, parsing_error=lambda _: None
+        )
+        parser_none = RunnablePassthrough.assign(parsed=lambda _: None)
+        parser_with_fallback = parser_assign.with_fallbacks(
+            [parser_none], exception_key="parsing_error"
+        )
+        return RunnableMap(raw=llm) | parser_with_fallback
+
+    def _strict_for(self, strict: bool | None) -> bool | None:
+        info = model_info(self.model)
+        if info.strict_json_schema:
+            return True if strict is None else strict
+        if info.context_window is None:  # unknown id: trust the caller
+            return strict
+        if strict:
+            warnings.warn(
+                f"{self.model} does not support strict json_schema decoding on "
+                "Groq (only openai/gpt-oss-20b and -120b do); sending without "
+                "strict",
+                UserWarning,
+                stacklevel=3,
+            )
+        return None
+
+    # -- models ----------------------------------------------------------------
+
+    def list_models(self) -> list[GroqModelRecord]:
+        """List the models the API offers (`GET /models`).
+
+        Returns:
+            One record per model.
+        """
+        data, _ = run_with_retries(
+            lambda: self._get_transport().request("GET", "models"), self._retry()
+        )
+        return [GroqModelRecord.model_validate(m) for m in data.get("data") or []]
+
+    async def alist_models(self) -> list[GroqModelRecord]:
+        """Async `list_models`.
+
+        Returns:
+            One record per model.
+        """
+        data, _ = await arun_with_retries(
+            lambda: self._get_transport().arequest("GET", "models"), self._retry()
+        )
+        return [GroqModelRecord.model_validate(m) for m in data.get("data") or []]
+
+
+def _known_names() -> set[str]:
+    names: set[str] = set()
+    for name, field in ChatGroqSynaptic.model_fields.items():
+        names.add(name)
+        alias = field.validation_alias
+        if isinstance(alias, AliasChoices):
+            names.update(a for a in alias.choices if isinstance(a, str))
+        elif isinstance(alias, str):
+            names.add(alias)
+        if field.alias:
+            names.add(field.alias)
+    return names
+
+
+def _json_schema_format(schema: Any, strict: bool | None) -> dict[str, Any]:
+    json_schema = convert_to_json_schema(schema)
+    out: dict[str, Any] = {
+        "name": json_schema.get("title") or "response",
+        "schema": json_schema,
+    }
+    if json_schema.get("description"):
+        out["description"] = json_schema["description"]
+    if strict is not None:
+        out["strict"] = strict
+    return out
+
+
+def _first_chunk(
+    parser: StreamParser, lines: Iterator[str]
+) -> ChatGenerationChunk | None:
+    """Read until the first chunk to hand over (so open errors can be retried)."""
+    for line in lines:
+        if not line:
+            continue
+        chunk = parser.feed_line(line)
+        if chunk is not None or parser.done:
+            return chunk
+    return None
+
+
+async def _afirst_chunk(
+    parser: StreamParser, lines: AsyncIterator[str]
+) -> ChatGenerationChunk | None:
+    async for line in lines:
+        if not line:
+            continue
+        chunk = parser.feed_line(line)
+        if chunk is not None or parser.done:
+            return chunk
+    return None
+
+
+def _sync_on_retry(
+    run_manager: CallbackManagerForLLMRun | None,
+) -> Callable[[RetryCallState], None] | None:
+    if run_manager is None:
+        return None
+    return run_manager.on_retry
+
+
+def _async_on_retry(
+    run_manager: AsyncCallbackManagerForLLMRun | None,
+) -> Callable[[RetryCallState], Any] | None:
+    if run_manager is None:
+        return None
+    return run_manager.on_retry

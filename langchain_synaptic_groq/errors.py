@@ -1,0 +1,351 @@
+"""Exceptions: one per failure a caller may want to tell apart.
+
+Every class subclasses the matching `langchain_core.exceptions` class, so code
+written for any provider (`except ModelRateLimitError`) catches ours too.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping
+from http import HTTPStatus
+from typing import Any
+
+from langchain_core.exceptions import (
+    ContextOverflowError,
+    ModelAPIError,
+    ModelAuthenticationError,
+    ModelConnectionError,
+    ModelError,
+    ModelInvalidRequestError,
+    ModelNotFoundError,
+    ModelPermissionDeniedError,
+    ModelRateLimitError,
+    ModelTimeoutError,
+)
+
+from langchain_synaptic_groq.ratelimit import (
+    RateLimitState,
+    limit_kind,
+    parse_retry_after,
+)
+
+__all__ = [
+    "GroqAPIError",
+    "GroqAuthenticationError",
+    "GroqCapacityError",
+    "GroqConnectionError",
+    "GroqContextOverflowError",
+    "GroqError",
+    "GroqInvalidRequestError",
+    "GroqNotFoundError",
+    "GroqPermissionDeniedError",
+    "GroqRateLimitError",
+    "GroqStreamError",
+    "GroqTimeoutError",
+    "GroqToolUseError",
+    "error_from_response",
+]
+
+_CONTEXT_OVERFLOW = re.compile(
+    r"context.{0,20}(length|window|too long|exceed)|"
+    r"(exceeds?|larger than|greater than).{0,40}context|"
+    r"maximum context|too many tokens|prompt is too long",
+    re.IGNORECASE,
+)
+
+
+class GroqError(ModelError):
+    """Base class of every error this package raises about a request.
+
+    Attributes:
+        message: What went wrong, in Groq's words where Groq said.
+        status_code: The HTTP status, if a response arrived.
+        error_type: Groq's `error.type` (e.g. `invalid_request_error`).
+        code: Groq's `error.code` (e.g. `rate_limit_exceeded`).
+        param: Groq's `error.param`, when it names a parameter.
+        request_id: The `x-request-id` header, to quote to Groq support.
+        rate_limit: The rate-limit headers of the failed response.
+        body: The parsed error body (or the raw text when it was not JSON).
+        should_retry: The server's `x-should-retry` header, when sent.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status_code: int | None = None,
+        error_type: str | None = None,
+        code: str | None = None,
+        param: str | None = None,
+        request_id: str | None = None,
+        rate_limit: RateLimitState | None = None,
+        body: Any = None,
+        should_retry: bool | None = None,
+    ) -> None:
+        self.message = message
+        self.status_code = status_code
+        self.error_type = error_type
+        self.code = code
+        self.param = param
+        self.request_id = request_id
+        self.rate_limit = rate_limit
+        self.body = body
+        self.should_retry = should_retry
+        super().__init__(self._render())
+
+    def _render(self) -> str:
+        parts = [self.message]
+        details = []
+        if self.status_code is not None:
+            details.append(f"status {self.status_code}")
+        if self.code:
+            details.append(f"code {self.code}")
+        elif self.error_type:
+            details.append(f"type {self.error_type}")
+        if self.request_id:
+            details.append(f"request {self.request_id}")
+        if details:
+            parts.append(f"({', '.join(details)})")
+        return " ".join(parts)
+
+    def __reduce__(self) -> Any:
+        # Exceptions with keyword-only args do not pickle by default; they
+        # must cross process pools and LangGraph checkpoints.
+        return _rebuild, (type(self), self.__dict__.copy())
+
+
+def _rebuild(cls: type[GroqError], state: dict[str, Any]) -> GroqError:
+    err = cls.__new__(cls)
+    err.__dict__.update(state)
+    Exception.__init__(err, err._render())
+    return err
+
+
+class GroqAuthenticationError(GroqError, ModelAuthenticationError):
+    """The API key is missing, wrong or revoked (HTTP 401)."""
+
+
+class GroqPermissionDeniedError(GroqError, ModelPermissionDeniedError):
+    """The key may not use this model or feature (HTTP 403)."""
+
+
+class GroqInvalidRequestError(GroqError, ModelInvalidRequestError):
+    """Groq rejected the request (HTTP 400, 413, 422)."""
+
+
+class GroqToolUseError(GroqInvalidRequestError):
+    """The model's output broke the tool or JSON contract.
+
+    Groq answers 400 with `code` `tool_use_failed` or `json_validate_failed`.
+
+    Attributes:
+        failed_generation: The model's raw output, a string or an object, as
+            Groq sent it.
+    """
+
+    def __init__(
+        self, message: str, *, failed_generation: Any = None, **kw: Any
+    ) -> None:
+        self.failed_generation = failed_generation
+        super().__init__(message, **kw)
+
+
+class GroqContextOverflowError(GroqInvalidRequestError, ContextOverflowError):
+    """The prompt plus `max_tokens` does not fit the model's context window."""
+
+
+class GroqNotFoundError(GroqError, ModelNotFoundError):
+    """The model (or endpoint) does not exist, or was decommissioned (404)."""
+
+
+class GroqRateLimitError(GroqError, ModelRateLimitError):
+    """A rate limit was hit (HTTP 429).
+
+    Attributes:
+        retry_after: Seconds Groq asked us to wait, when it said.
+        limit_resource: `"requests"` or `"tokens"`, when the message says.
+        limit_window: `"minute"` or `"day"`, when the message says.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        retry_after: float | None = None,
+        limit_resource: str | None = None,
+        limit_window: str | None = None,
+        **kw: Any,
+    ) -> None:
+        self.retry_after = retry_after
+        self.limit_resource = limit_resource
+        self.limit_window = limit_window
+        super().__init__(message, **kw)
+
+    def _render(self) -> str:
+        text = super()._render()
+        if self.retry_after is not None:
+            text += f"; retry after {self.retry_after:g}s"
+        return text
+
+
+class GroqAPIError(GroqError, ModelAPIError):
+    """Groq failed on its side (HTTP 5xx), or answered something unreadable."""
+
+
+class GroqCapacityError(GroqAPIError):
+    """The flex service tier is out of capacity (HTTP 498); retry with jitter."""
+
+
+class GroqStreamError(GroqAPIError):
+    """A stream failed after it started: an error event, bad data, or a cut."""
+
+
+class GroqConnectionError(GroqError, ModelConnectionError):
+    """Groq could not be reached (DNS, refused connection, TLS, reset)."""
+
+
+class GroqTimeoutError(GroqError, ModelTimeoutError):
+    """No answer (or no next stream chunk) in the time allowed."""
+
+
+def _parse_body(content: bytes) -> tuple[dict[str, Any], Any]:
+    """Return Groq's `error` object and the whole body (text if not JSON)."""
+    try:
+        body = json.loads(content) if content else None
+    except ValueError:
+        body = None
+    if isinstance(body, dict):
+        error = body.get("error")
+        if isinstance(error, dict):
+            return error, body
+        if isinstance(error, str):  # some OpenAI-compatible servers
+            return {"message": error}, body
+        return {}, body
+    return {}, content.decode("utf-8", "replace")
+
+
+def _reason(status: int) -> str:
+    try:
+        return HTTPStatus(status).phrase
+    except ValueError:
+        return "error"
+
+
+def error_from_response(
+    status: int,
+    headers: Mapping[str, str],
+    content: bytes,
+    *,
+    secret: str | None = None,
+) -> GroqError:
+    """Build the exception for an HTTP error response.
+
+    Args:
+        status: The HTTP status code.
+        headers: The response headers.
+        content: The raw body.
+        secret: A string to scrub from the message (the API key), in case a
+            proxy echoes the request.
+
+    Returns:
+        The matching `GroqError` subclass, fully filled.
+    """
+    error, body = _parse_body(content)
+    message = error.get("message")
+    if not isinstance(message, str) or not message:
+        if isinstance(body, str) and body.strip():
+            snippet = " ".join(body.split())[:200]
+            message = f"HTTP {status} {_reason(status)}: non-JSON body: {snippet}"
+        else:
+            message = f"HTTP {status} {_reason(status)}"
+    if secret:
+        message = message.replace(secret, "***")
+    code = error.get("code")
+    code = str(code) if code is not None else None
+    should = headers.get("x-should-retry")
+    kw: dict[str, Any] = {
+        "status_code": status,
+        "error_type": error.get("type"),
+        "code": code,
+        "param": error.get("param"),
+        "request_id": headers.get("x-request-id"),
+        "rate_limit": RateLimitState.from_headers(headers),
+        "body": body,
+        "should_retry": None if should is None else should.lower() == "true",
+    }
+    if status == 429:
+        resource, window = limit_kind(message)
+        return GroqRateLimitError(
+            message,
+            retry_after=parse_retry_after(headers, message),
+            limit_resource=resource,
+            limit_window=window,
+            **kw,
+        )
+    if status in (400, 413, 422):
+        if code in ("tool_use_failed", "json_validate_failed") or (
+            "failed_generation" in error
+        ):
+            return GroqToolUseError(
+                message, failed_generation=error.get("failed_generation"), **kw
+            )
+        if code == "model_decommissioned":
+            return GroqNotFoundError(message, **kw)
+        if code == "context_length_exceeded" or _CONTEXT_OVERFLOW.search(message):
+            return GroqContextOverflowError(message, **kw)
+        return GroqInvalidRequestError(message, **kw)
+    if status == 401:
+        return GroqAuthenticationError(message, **kw)
+    if status == 403:
+        return GroqPermissionDeniedError(message, **kw)
+    if status == 404:
+        return GroqNotFoundError(message, **kw)
+    if status == 408:
+        return GroqTimeoutError(message, **kw)
+    if status == 498:
+        return GroqCapacityError(message, **kw)
+    if status >= 500:
+        return GroqAPIError(message, **kw)
+    if status == 409:
+        return GroqAPIError(message, **kw)
+    return GroqInvalidRequestError(message, **kw)
+
+
+def error_from_stream_payload(
+    payload: Mapping[str, Any], headers: Mapping[str, str]
+) -> GroqError:
+    """Build the exception for an error that arrived inside a stream.
+
+    Args:
+        payload: The `error` object (or `x_groq.error`) from the event.
+        headers: The stream's response headers.
+
+    Returns:
+        A `GroqStreamError`, or a more precise class when the code says
+        (a rate limit or a tool-use failure inside the stream).
+    """
+    message = str(payload.get("message") or payload.get("error") or payload)
+    code = payload.get("code")
+    kw: dict[str, Any] = {
+        "error_type": payload.get("type"),
+        "code": str(code) if code is not None else None,
+        "request_id": headers.get("x-request-id"),
+        "rate_limit": RateLimitState.from_headers(headers),
+        "body": dict(payload),
+    }
+    if code in ("tool_use_failed", "json_validate_failed"):
+        return GroqToolUseError(
+            message, failed_generation=payload.get("failed_generation"), **kw
+        )
+    if code == "rate_limit_exceeded":
+        resource, window = limit_kind(message)
+        return GroqRateLimitError(
+            message,
+            retry_after=parse_retry_after({}, message),
+            limit_resource=resource,
+            limit_window=window,
+            **kw,
+        )
+    return GroqStreamError(message, **kw)

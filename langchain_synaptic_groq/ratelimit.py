@@ -1,0 +1,184 @@
+"""Groq's rate-limit headers and waits, parsed into plain numbers."""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass
+from email.utils import parsedate_to_datetime
+from typing import Any
+
+__all__ = ["RateLimitState", "parse_duration", "parse_retry_after"]
+
+# Go's time.Duration.String() form, as Groq sends it: "2m59.56s", "7.66s",
+# "120ms", "1h2m3s". No stdlib parser exists for it.
+_DURATION_PART = re.compile(r"(\d+(?:\.\d+)?)(h|ms|m|s|us|µs|ns)")
+_UNIT_SECONDS = {
+    "h": 3600.0,
+    "m": 60.0,
+    "s": 1.0,
+    "ms": 1e-3,
+    "us": 1e-6,
+    "µs": 1e-6,
+    "ns": 1e-9,
+}
+_TRY_AGAIN = re.compile(r"try again in\s+([0-9hmsµun.]+)", re.IGNORECASE)
+_LIMIT_KIND = re.compile(
+    r"on (requests|tokens) per (minute|day)|\((RPM|TPM|RPD|TPD)\)", re.IGNORECASE
+)
+
+
+def parse_duration(text: str | None) -> float | None:
+    """Parse a Go-style duration (`2m59.56s`, `7.66s`, `120ms`) into seconds.
+
+    A bare number is taken as seconds.
+
+    Args:
+        text: The header value.
+
+    Returns:
+        Seconds, or `None` when the value is missing or not a duration.
+    """
+    if not text:
+        return None
+    text = text.strip()
+    try:
+        return float(text)
+    except ValueError:
+        pass
+    pos = 0
+    total = 0.0
+    for match in _DURATION_PART.finditer(text):
+        if match.start() != pos:
+            return None
+        total += float(match.group(1)) * _UNIT_SECONDS[match.group(2)]
+        pos = match.end()
+    return total if pos == len(text) and pos > 0 else None
+
+
+def parse_retry_after(
+    headers: Mapping[str, str], message: str | None = None
+) -> float | None:
+    """The wait the server asked for, in seconds.
+
+    Looks at `retry-after-ms`, then `retry-after` (seconds or an HTTP date),
+    then a "Please try again in 7m12.5s" phrase in the error message.
+
+    Args:
+        headers: Response headers (case-insensitive mapping).
+        message: The error message, if any.
+
+    Returns:
+        Seconds to wait, or `None` when nothing says.
+    """
+    ms = headers.get("retry-after-ms")
+    if ms:
+        try:
+            return max(0.0, float(ms) / 1000.0)
+        except ValueError:
+            pass
+    value = headers.get("retry-after")
+    if value:
+        seconds = parse_duration(value)
+        if seconds is not None:
+            return max(0.0, seconds)
+        try:
+            when = parsedate_to_datetime(value)
+        except (TypeError, ValueError):
+            when = None
+        if when is not None:
+            return max(0.0, when.timestamp() - time.time())
+    if message:
+        match = _TRY_AGAIN.search(message)
+        if match:
+            return parse_duration(match.group(1).rstrip("."))
+    return None
+
+
+def _int(value: str | None) -> int | None:
+    if value is None:
+        return None
+    try:
+        return int(float(value))
+    except ValueError:
+        return None
+
+
+@dataclass(frozen=True, slots=True)
+class RateLimitState:
+    """Groq's `x-ratelimit-*` headers as numbers.
+
+    Requests are counted per day and tokens per minute. Reset values are
+    seconds until the window refills.
+
+    Attributes:
+        limit_requests: Requests allowed per day.
+        remaining_requests: Requests left today.
+        reset_requests: Seconds until the request budget refills.
+        limit_tokens: Tokens allowed per minute.
+        remaining_tokens: Tokens left this minute.
+        reset_tokens: Seconds until the token budget refills.
+        retry_after: The wait a 429 asked for, in seconds.
+    """
+
+    limit_requests: int | None = None
+    remaining_requests: int | None = None
+    reset_requests: float | None = None
+    limit_tokens: int | None = None
+    remaining_tokens: int | None = None
+    reset_tokens: float | None = None
+    retry_after: float | None = None
+
+    @classmethod
+    def from_headers(cls, headers: Mapping[str, str]) -> RateLimitState | None:
+        """Read the state from response headers.
+
+        Args:
+            headers: Response headers (case-insensitive mapping).
+
+        Returns:
+            The state, or `None` when no rate-limit header is present.
+        """
+        get = headers.get
+        if get("x-ratelimit-limit-requests") is None and (
+            get("x-ratelimit-remaining-tokens") is None
+        ):
+            retry_after = parse_retry_after(headers)
+            return None if retry_after is None else cls(retry_after=retry_after)
+        return cls(
+            limit_requests=_int(get("x-ratelimit-limit-requests")),
+            remaining_requests=_int(get("x-ratelimit-remaining-requests")),
+            reset_requests=parse_duration(get("x-ratelimit-reset-requests")),
+            limit_tokens=_int(get("x-ratelimit-limit-tokens")),
+            remaining_tokens=_int(get("x-ratelimit-remaining-tokens")),
+            reset_tokens=parse_duration(get("x-ratelimit-reset-tokens")),
+            retry_after=parse_retry_after(headers),
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        """The fields that are set, as a plain dict for `response_metadata`."""
+        return {k: v for k, v in asdict(self).items() if v is not None}
+
+
+def limit_kind(message: str | None) -> tuple[str | None, str | None]:
+    """Which limit a 429 message names: (`requests`/`tokens`, `minute`/`day`).
+
+    Args:
+        message: Groq's error message.
+
+    Returns:
+        The resource and the window, each `None` when the message does not say.
+    """
+    if not message:
+        return None, None
+    match = _LIMIT_KIND.search(message)
+    if not match:
+        return None, None
+    if match.group(1):
+        return match.group(1).lower(), match.group(2).lower()
+    abbrev = match.group(3).upper()
+    return (
+        "requests" if abbrev[0] == "R" else "tokens",
+        "minute" if abbrev[-1] == "M" else "day",
+    )

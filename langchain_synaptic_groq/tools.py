@@ -1,0 +1,119 @@
+"""Tool definitions and `tool_choice`, in Groq's wire form."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from enum import StrEnum
+from typing import Any
+
+from langchain_core.tools import BaseTool
+from langchain_core.utils.function_calling import convert_to_openai_tool
+
+__all__ = ["BUILTIN_TOOL_TYPES", "ToolChoice", "convert_tools", "tool_choice_to_wire"]
+
+BUILTIN_TOOL_TYPES = frozenset({"browser_search", "code_interpreter"})
+"""Groq's server-side tools, bound as `{"type": name}`."""
+
+MAX_TOOLS = 128
+
+
+class ToolChoice(StrEnum):
+    """The seed's `ToolChoice`: let the model choose, forbid, or require a tool.
+
+    For the seed's `Specific(name)`, pass the tool's name (or
+    `ToolChoice.specific(name)`).
+    """
+
+    AUTO = "auto"
+    NONE = "none"
+    REQUIRED = "required"
+
+    @staticmethod
+    def specific(name: str) -> dict[str, Any]:
+        """Force a call to the named tool.
+
+        Args:
+            name: The tool's name.
+
+        Returns:
+            The wire form `{"type": "function", "function": {"name": name}}`.
+        """
+        return {"type": "function", "function": {"name": name}}
+
+
+def convert_tools(
+    tools: Sequence[dict[str, Any] | type | Callable[..., Any] | BaseTool],
+    *,
+    strict: bool | None = None,
+) -> list[dict[str, Any]]:
+    """Convert any LangChain tool form to Groq's `tools` entries.
+
+    Args:
+        tools: Tools in any form `convert_to_openai_tool` takes, or Groq
+            built-in tools given as `{"type": "browser_search"}`.
+        strict: When set, sent as `strict` on every function tool.
+
+    Returns:
+        The `tools` array.
+
+    Raises:
+        ValueError: If there are more than 128 tools or a name breaks Groq's
+            rules.
+    """
+    if len(tools) > MAX_TOOLS:
+        msg = f"Groq accepts at most {MAX_TOOLS} tools, got {len(tools)}"
+        raise ValueError(msg)
+    out: list[dict[str, Any]] = []
+    for tool in tools:
+        if isinstance(tool, dict) and tool.get("type") in BUILTIN_TOOL_TYPES:
+            out.append(dict(tool))
+            continue
+        formatted = convert_to_openai_tool(tool, strict=strict)
+        if strict is not None:
+            formatted["function"]["strict"] = strict
+        out.append(formatted)
+    return out
+
+
+def _names(tools: Sequence[dict[str, Any]]) -> list[str]:
+    return [t["function"]["name"] for t in tools if t.get("type") == "function"]
+
+
+def tool_choice_to_wire(
+    choice: str | bool | dict[str, Any] | ToolChoice, tools: Sequence[dict[str, Any]]
+) -> str | dict[str, Any]:
+    """Translate LangChain's `tool_choice` forms to Groq's.
+
+    Args:
+        choice: `"auto"`, `"none"`, `"required"`, `"any"`, a tool name, `True`,
+            a `ToolChoice` or a dict.
+        tools: The converted tools being bound.
+
+    Returns:
+        The `tool_choice` value to send.
+
+    Raises:
+        ValueError: If a name matches no tool, or `True` is used with other
+            than exactly one tool.
+    """
+    if isinstance(choice, ToolChoice):
+        return choice.value
+    if isinstance(choice, dict):
+        return choice
+    names = _names(tools)
+    if choice is True:
+        if len(names) != 1:
+            msg = f"tool_choice=True needs exactly one function tool, got {len(names)}"
+            raise ValueError(msg)
+        return ToolChoice.specific(names[0])
+    if isinstance(choice, str):
+        if choice in ("auto", "none", "required"):
+            return choice
+        if choice == "any":
+            return "required"
+        if choice in names:
+            return ToolChoice.specific(choice)
+        msg = f"tool_choice {choice!r} names no bound tool; bound tools: {names}"
+        raise ValueError(msg)
+    msg = f"tool_choice must be a str, bool, dict or ToolChoice, got {choice!r}"
+    raise ValueError(msg)
