@@ -1,0 +1,237 @@
+"""What users read back: content, usage, metadata, for invoke and stream."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import pytest
+from langchain_core.messages import AIMessageChunk
+
+from ._groq import MODEL, ScriptedGroq, completion, delta_event, sse
+
+GROQ_USAGE = {
+    "queue_time": 0.05,
+    "prompt_tokens": 20,
+    "prompt_time": 0.002,
+    "completion_tokens": 4,
+    "completion_time": 0.01,
+    "total_tokens": 24,
+    "total_time": 0.012,
+}
+
+
+def _collect(chunks: Any) -> AIMessageChunk:
+    full = None
+    for chunk in chunks:
+        full = chunk if full is None else full + chunk
+    assert full is not None
+    return full
+
+
+def test_invoke_fills_content_id_usage_and_metadata() -> None:
+    usage = {
+        **GROQ_USAGE,
+        "prompt_tokens_details": {"cached_tokens": 8},
+        "completion_tokens_details": {"reasoning_tokens": 2},
+    }
+    groq = ScriptedGroq(
+        completion("Paris.", model="llama-3.3-70b-versatile", usage=usage)
+    )
+    ai = groq.model().invoke("Capital of France?")
+    assert ai.content == "Paris."
+    assert ai.id == "chatcmpl-abc"
+    assert ai.usage_metadata == {
+        "input_tokens": 20,
+        "output_tokens": 4,
+        "total_tokens": 24,
+        "input_token_details": {"cache_read": 8},
+        "output_token_details": {"reasoning": 2},
+    }
+    meta = ai.response_metadata
+    assert meta["model_provider"] == "groq"
+    assert meta["model_name"] == "llama-3.3-70b-versatile"  # as the response says
+    assert meta["finish_reason"] == "stop"
+    assert meta["system_fingerprint"] == "fp_123"
+    assert meta["service_tier"] == "on_demand"
+    assert meta["id"] == "chatcmpl-abc"
+    assert meta["x_groq_id"] == "req_abc"
+    assert meta["request_id"] == "req_hdr"
+    assert meta["timings"] == {
+        "queue_time": 0.05,
+        "prompt_time": 0.002,
+        "completion_time": 0.01,
+        "total_time": 0.012,
+    }
+    assert meta["rate_limit"] == {
+        "limit_requests": 14400,
+        "remaining_requests": 14399,
+        "reset_requests": pytest.approx(179.56),
+        "limit_tokens": 6000,
+        "remaining_tokens": 5985,
+        "reset_tokens": pytest.approx(0.15),
+    }
+    assert "headers" not in meta
+
+
+def test_include_response_headers() -> None:
+    groq = ScriptedGroq(completion())
+    ai = groq.model(include_response_headers=True).invoke("Hi")
+    assert ai.response_metadata["headers"]["x-ratelimit-limit-tokens"] == "6000"
+
+
+def test_reasoning_and_executed_tools_are_kept() -> None:
+    groq = ScriptedGroq(
+        completion("42", reasoning="Let me think.", executed_tools=[{"type": "search"}])
+    )
+    ai = groq.model().invoke("?")
+    assert ai.additional_kwargs["reasoning_content"] == "Let me think."
+    assert ai.additional_kwargs["executed_tools"] == [{"type": "search"}]
+
+
+def test_v1_invoke_gives_content_blocks() -> None:
+    groq = ScriptedGroq(completion("Hi there", reasoning="Hmm."))
+    ai = groq.model(output_version="v1").invoke("Hi")
+    assert ai.content == [
+        {"type": "reasoning", "reasoning": "Hmm."},
+        {"type": "text", "text": "Hi there"},
+    ]
+
+
+def _stream_events(usage_place: str) -> bytes:
+    events: list[dict[str, Any]] = [
+        delta_event("", role="assistant"),
+        delta_event("Hel"),
+        delta_event("lo"),
+    ]
+    last = delta_event(finish_reason="stop")
+    if usage_place == "x_groq":
+        last["x_groq"] = {"id": "req_s", "usage": GROQ_USAGE}
+        events.append(last)
+    elif usage_place == "top_level_empty_choices":
+        events.append(last)
+        events.append(
+            {
+                "id": "chatcmpl-s",
+                "object": "chat.completion.chunk",
+                "created": 1,
+                "model": MODEL,
+                "choices": [],
+                "usage": GROQ_USAGE,
+            }
+        )
+    elif usage_place == "both":
+        last["x_groq"] = {"id": "req_s", "usage": GROQ_USAGE}
+        last["usage"] = GROQ_USAGE
+        events.append(last)
+        events.append({"id": "chatcmpl-s", "choices": [], "usage": GROQ_USAGE})
+    return sse(events)
+
+
+@pytest.mark.parametrize("usage_place", ["x_groq", "top_level_empty_choices", "both"])
+def test_stream_usage_counted_once(usage_place: str) -> None:
+    groq = ScriptedGroq(_stream_events(usage_place))
+    chunks = list(groq.model().stream("Hi"))
+    with_usage = [c for c in chunks if c.usage_metadata]
+    assert len(with_usage) == 1
+    full = _collect(chunks)
+    assert full.content == "Hello"
+    assert full.usage_metadata == {
+        "input_tokens": 20,
+        "output_tokens": 4,
+        "total_tokens": 24,
+    }
+    # finish metadata on the final chunk only, so nothing is concatenated
+    assert [c.response_metadata.get("finish_reason") for c in chunks].count("stop") == 1
+    assert full.response_metadata["finish_reason"] == "stop"
+    assert full.response_metadata["model_name"] == MODEL
+    assert full.response_metadata["model_provider"] == "groq"
+    assert full.response_metadata["timings"]["queue_time"] == 0.05
+    assert full.response_metadata["rate_limit"]["remaining_tokens"] == 5985
+    assert full.id == "chatcmpl-s"
+
+
+def test_stream_one_chunk_per_delta() -> None:
+    groq = ScriptedGroq(_stream_events("x_groq"))
+    texts = [c.content for c in groq.model().stream("Hi")]
+    assert texts[:2] == ["Hel", "lo"]
+
+
+def test_stream_usage_false_reports_no_usage() -> None:
+    groq = ScriptedGroq(_stream_events("x_groq"))
+    full = _collect(groq.model(stream_usage=False).stream("Hi"))
+    assert full.usage_metadata is None
+
+
+def test_streaming_true_routes_invoke_through_the_stream() -> None:
+    groq = ScriptedGroq(_stream_events("x_groq"))
+    ai = groq.model(streaming=True).invoke("Hi")
+    assert groq.body["stream"] is True
+    assert ai.content == "Hello"
+    assert ai.usage_metadata is not None
+    assert ai.usage_metadata["total_tokens"] == 24
+
+
+def test_astream_matches_stream() -> None:
+    groq = ScriptedGroq(_stream_events("top_level_empty_choices"))
+    model = groq.model()
+
+    async def run() -> AIMessageChunk:
+        full = None
+        async for chunk in model.astream("Hi"):
+            full = chunk if full is None else full + chunk
+        assert full is not None
+        return full
+
+    full = asyncio.run(run())
+    assert full.content == "Hello"
+    assert full.usage_metadata is not None
+    assert full.usage_metadata["input_tokens"] == 20
+
+
+def test_stream_v1_gives_text_blocks() -> None:
+    groq = ScriptedGroq(_stream_events("x_groq"))
+    full = _collect(groq.model(output_version="v1").stream("Hi"))
+    assert full.content == [{"type": "text", "text": "Hello", "index": 0}]
+
+
+def test_stream_reasoning_lands_in_additional_kwargs() -> None:
+    events = [
+        delta_event(reasoning="Think "),
+        delta_event(reasoning="hard."),
+        delta_event("Answer"),
+        delta_event(finish_reason="stop"),
+    ]
+    groq = ScriptedGroq(sse(events))
+    full = _collect(groq.model().stream("?"))
+    assert full.additional_kwargs["reasoning_content"] == "Think hard."
+    assert full.content == "Answer"
+
+
+def test_async_invoke_works_under_a_new_event_loop_each_time() -> None:
+    groq = ScriptedGroq(completion("ok"))
+    model = groq.model()
+    for _ in range(3):
+        assert asyncio.run(model.ainvoke("Hi")).content == "ok"
+
+
+def test_pooled_async_client_is_per_event_loop() -> None:
+    # A client's connections belong to the loop that opened them; sharing one
+    # across loops is what gives "Event loop is closed".
+    from langchain_synaptic_groq import _transport
+
+    async def grab() -> object:
+        first = _transport.shared_async_client(_transport.DEFAULT_TIMEOUT)
+        again = _transport.shared_async_client(_transport.DEFAULT_TIMEOUT)
+        assert first is again
+        return first
+
+    loop_a, loop_b = asyncio.new_event_loop(), asyncio.new_event_loop()
+    try:
+        client_a = loop_a.run_until_complete(grab())
+        client_b = loop_b.run_until_complete(grab())
+        assert client_a is not client_b
+        assert loop_a.run_until_complete(grab()) is client_a
+    finally:
+        loop_a.close()
+        loop_b.close()
