@@ -24,8 +24,11 @@ def test_capabilities() -> None:
     assert (m.context_window, m.is_retired) == (32_768, True)
     assert GroqModel.GEMMA2_9B_IT.context_window == 8_192
     oss = GroqModel.GPT_OSS_20B
-    assert oss.supports_reasoning and oss.supports_tools and oss.supports_json_mode
-    assert not oss.supports_vision and not oss.is_retired
+    assert oss.supports_reasoning
+    assert oss.supports_tools
+    assert oss.supports_json_mode
+    assert not oss.supports_vision
+    assert not oss.is_retired
     assert oss.max_completion_tokens == 65_536
     assert GroqModel.LLAMA_4_SCOUT.supports_vision
     assert not GroqModel.LLAMA_3_3_70B_VERSATILE.supports_reasoning
