@@ -19,7 +19,7 @@ from langchain_synaptic_groq.errors import (
 )
 from langchain_synaptic_groq.models import CustomGroqModel, GroqModel, GroqModelInfo
 from langchain_synaptic_groq.ratelimit import RateLimitState
-from langchain_synaptic_groq.retry import RetryConfig
+from langchain_synaptic_groq.retry import RetryChatModel, RetryConfig
 from langchain_synaptic_groq.tools import ToolChoice
 
 __version__ = "0.1.0"
@@ -45,6 +45,7 @@ __all__ = [
     "GroqTimeoutError",
     "GroqToolUseError",
     "RateLimitState",
+    "RetryChatModel",
     "RetryConfig",
     "ToolChoice",
     "__version__",

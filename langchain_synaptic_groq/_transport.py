@@ -22,7 +22,9 @@ from langchain_synaptic_groq.errors import (
     GroqStreamError,
     GroqTimeoutError,
     error_from_response,
+    redact,
 )
+from langchain_synaptic_groq.ratelimit import RateLimitState
 
 __all__ = ["Transport", "make_timeout"]
 
@@ -145,27 +147,26 @@ class Transport:
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self.timeout = timeout
-        self._secret = api_key
-        headers = {
-            "Content-Type": "application/json",
-            "Accept": "application/json",
-            "User-Agent": USER_AGENT,
-        }
+        # The key lives only in this SecretStr and in httpx.Headers, whose
+        # reprs mask it: no plain local variable holds it, so a traceback that
+        # renders locals (capture_locals, Sentry, rich) cannot show it.
+        self._secret = api_key if api_key and api_key.get_secret_value() else None
+        self._headers = httpx.Headers(
+            {
+                "Content-Type": "application/json",
+                "Accept": "application/json",
+                "User-Agent": USER_AGENT,
+            }
+        )
         if default_headers:
-            headers.update(default_headers)
-        if api_key is not None and api_key.get_secret_value():
-            headers["Authorization"] = "Bearer " + api_key.get_secret_value()
-        # httpx.Headers masks Authorization in its repr, so the key does not
-        # show in a traceback that renders locals.
-        self._headers = httpx.Headers(headers)
+            self._headers.update(default_headers)
+        if self._secret is not None:
+            self._headers["Authorization"] = "Bearer " + self._secret.get_secret_value()
         self._client = http_client
         self._async_client = http_async_client
 
     def __repr__(self) -> str:
         return f"Transport(base_url={self.base_url!r})"
-
-    def _scrub(self) -> str | None:
-        return self._secret.get_secret_value() if self._secret else None
 
     def _url(self, path: str) -> str:
         return f"{self.base_url}/{path}"
@@ -176,30 +177,46 @@ class Transport:
     def _client_async(self) -> httpx.AsyncClient:
         return self._async_client or shared_async_client(self.timeout)
 
-    def _raise_for(self, response: httpx.Response, content: bytes) -> None:
+    # The body of a response is read through `response.content` and never
+    # kept in a local variable of a frame an error passes through: a proxy may
+    # echo the request (key included) in its error page, and tracebacks that
+    # render locals would show it.
+
+    def _raise_for(self, response: httpx.Response) -> None:
         raise error_from_response(
-            response.status_code, response.headers, content, secret=self._scrub()
+            response.status_code,
+            response.headers,
+            response.content,
+            secret=self._secret,
         )
 
-    def _decode(self, response: httpx.Response, content: bytes) -> dict[str, Any]:
+    def _decode(self, response: httpx.Response) -> dict[str, Any]:
         try:
-            data = json.loads(content)
+            data = json.loads(response.content)
         except ValueError:
-            snippet = " ".join(content[:200].decode("utf-8", "replace").split())
+            data = _NOT_JSON
+        if isinstance(data, dict):
+            return data
+        headers = response.headers
+        if data is _NOT_JSON:
+            text = redact(response.content.decode("utf-8", "replace"), self._secret)
             msg = (
                 f"Groq answered {response.status_code} with a body that is not "
-                f"JSON: {snippet}"
+                f"JSON: {' '.join(text[:200].split())}"
             )
-            raise GroqAPIError(
-                msg,
-                status_code=response.status_code,
-                request_id=response.headers.get("x-request-id"),
-                body=content.decode("utf-8", "replace"),
-            ) from None
-        if not isinstance(data, dict):
-            msg = f"Groq answered with JSON that is not an object: {str(data)[:200]}"
-            raise GroqAPIError(msg, status_code=response.status_code, body=data)
-        return data
+            body: Any = text
+        else:
+            del data  # not JSON we can use; the redacted text is the body
+            text = redact(response.content.decode("utf-8", "replace"), self._secret)
+            msg = f"Groq answered with JSON that is not an object: {text[:200]}"
+            body = text
+        raise GroqAPIError(
+            msg,
+            status_code=response.status_code,
+            request_id=headers.get("x-request-id"),
+            rate_limit=RateLimitState.from_headers(headers),
+            body=body,
+        )
 
     def _encode(self, body: Mapping[str, Any]) -> bytes:
         return json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode()
@@ -223,14 +240,13 @@ class Transport:
             GroqError: For any failure, classified.
         """
         content = self._encode(body) if body is not None else None
-        with _translate_transport_errors(self._scrub()):
+        with _translate_transport_errors(self._secret, self.timeout):
             response = self._client_sync().request(
                 method, self._url(path), content=content, headers=self._headers
             )
-            raw = response.content
         if response.status_code >= 400:
-            self._raise_for(response, raw)
-        return self._decode(response, raw), response.headers
+            self._raise_for(response)
+        return self._decode(response), response.headers
 
     async def arequest(
         self, method: str, path: str, body: Mapping[str, Any] | None = None
@@ -249,14 +265,13 @@ class Transport:
             GroqError: For any failure, classified.
         """
         content = self._encode(body) if body is not None else None
-        with _translate_transport_errors(self._scrub()):
+        with _translate_transport_errors(self._secret, self.timeout):
             response = await self._client_async().request(
                 method, self._url(path), content=content, headers=self._headers
             )
-            raw = response.content
         if response.status_code >= 400:
-            self._raise_for(response, raw)
-        return self._decode(response, raw), response.headers
+            self._raise_for(response)
+        return self._decode(response), response.headers
 
     # -- streams -------------------------------------------------------------
 
@@ -275,18 +290,20 @@ class Transport:
             GroqError: For an HTTP error status or a transport failure.
         """
         content = self._encode(body)
-        secret = self._scrub()
-        with _translate_transport_errors(secret):
+        with _translate_transport_errors(self._secret, self.timeout):
             cm = self._client_sync().stream(
                 "POST", self._url(path), content=content, headers=self._headers
             )
             response = cm.__enter__()
         try:
             if response.status_code >= 400:
-                with _translate_transport_errors(secret):
-                    raw = response.read()
-                self._raise_for(response, raw)
-            yield response.headers, _guard_lines(response.iter_lines(), secret)
+                with _translate_transport_errors(self._secret, self.timeout):
+                    response.read()
+                self._raise_for(response)
+            yield (
+                response.headers,
+                _guard_lines(response.iter_lines(), response.headers),
+            )
         finally:
             cm.__exit__(None, None, None)
 
@@ -303,59 +320,85 @@ class Transport:
             GroqError: For an HTTP error status or a transport failure.
         """
         content = self._encode(body)
-        secret = self._scrub()
-        with _translate_transport_errors(secret):
+        with _translate_transport_errors(self._secret, self.timeout):
             cm = self._client_async().stream(
                 "POST", self._url(path), content=content, headers=self._headers
             )
             response = await cm.__aenter__()
         try:
             if response.status_code >= 400:
-                with _translate_transport_errors(secret):
-                    raw = await response.aread()
-                self._raise_for(response, raw)
-            yield response.headers, _aguard_lines(response.aiter_lines(), secret)
+                with _translate_transport_errors(self._secret, self.timeout):
+                    await response.aread()
+                self._raise_for(response)
+            yield (
+                response.headers,
+                _aguard_lines(response.aiter_lines(), response.headers),
+            )
         finally:
             await cm.__aexit__(None, None, None)
 
 
+_NOT_JSON = object()
+
+
+def _timeout_text(exc: httpx.TimeoutException, timeout: httpx.Timeout) -> str:
+    limits = {
+        httpx.ConnectTimeout: ("connect", timeout.connect),
+        httpx.ReadTimeout: ("read", timeout.read),
+        httpx.WriteTimeout: ("write", timeout.write),
+        httpx.PoolTimeout: ("pool", timeout.pool),
+    }
+    for cls, (name, seconds) in limits.items():
+        if isinstance(exc, cls):
+            if seconds is None:
+                return f"{name} timeout"
+            return f"{name} timeout of {seconds:g}s"
+    return type(exc).__name__
+
+
 @contextmanager
-def _translate_transport_errors(secret: str | None) -> Iterator[None]:
+def _translate_transport_errors(
+    secret: SecretStr | None, timeout: httpx.Timeout
+) -> Iterator[None]:
     try:
         yield
     except GroqError:
         raise
     except httpx.TimeoutException as exc:
-        msg = f"Groq did not answer in time ({type(exc).__name__})"
+        msg = f"Groq did not answer in time ({_timeout_text(exc, timeout)})"
         raise GroqTimeoutError(msg) from None
     except httpx.TransportError as exc:
-        text = str(exc) or type(exc).__name__
-        if secret:
-            text = text.replace(secret, "***")
-        msg = f"could not reach Groq: {text}"
+        text = redact(str(exc) or type(exc).__name__, secret)
+        msg = f"could not reach Groq: {type(exc).__name__}: {text}"
         raise GroqConnectionError(msg) from None
 
 
-def _guard_lines(lines: Iterator[str], secret: str | None) -> Iterator[str]:
+def _stream_failure(
+    exc: httpx.TransportError, headers: httpx.Headers
+) -> GroqStreamError | GroqTimeoutError:
+    kw: dict[str, Any] = {
+        "request_id": headers.get("x-request-id"),
+        "rate_limit": RateLimitState.from_headers(headers),
+    }
+    if isinstance(exc, httpx.TimeoutException):
+        msg = "the stream stalled: no data within the read timeout"
+        return GroqTimeoutError(msg, **kw)
+    msg = f"the stream was cut off before it finished ({type(exc).__name__})"
+    return GroqStreamError(msg, **kw)
+
+
+def _guard_lines(lines: Iterator[str], headers: httpx.Headers) -> Iterator[str]:
     try:
         yield from lines
-    except httpx.TimeoutException:
-        msg = "the stream stalled: no data within the read timeout"
-        raise GroqTimeoutError(msg) from None
     except httpx.TransportError as exc:
-        msg = f"the stream was cut off: {type(exc).__name__}"
-        raise GroqStreamError(msg) from None
+        raise _stream_failure(exc, headers) from None
 
 
 async def _aguard_lines(
-    lines: AsyncIterator[str], secret: str | None
+    lines: AsyncIterator[str], headers: httpx.Headers
 ) -> AsyncIterator[str]:
     try:
         async for line in lines:
             yield line
-    except httpx.TimeoutException:
-        msg = "the stream stalled: no data within the read timeout"
-        raise GroqTimeoutError(msg) from None
     except httpx.TransportError as exc:
-        msg = f"the stream was cut off: {type(exc).__name__}"
-        raise GroqStreamError(msg) from None
+        raise _stream_failure(exc, headers) from None

@@ -24,6 +24,7 @@ from langchain_core.exceptions import (
     ModelRateLimitError,
     ModelTimeoutError,
 )
+from pydantic import SecretStr
 
 from langchain_synaptic_groq.ratelimit import (
     RateLimitState,
@@ -46,14 +47,52 @@ __all__ = [
     "GroqTimeoutError",
     "GroqToolUseError",
     "error_from_response",
+    "error_from_stream_payload",
+    "redact",
 ]
 
 _CONTEXT_OVERFLOW = re.compile(
     r"context.{0,20}(length|window|too long|exceed)|"
     r"(exceeds?|larger than|greater than).{0,40}context|"
-    r"maximum context|too many tokens|prompt is too long",
+    r"maximum context|too many tokens|prompt is too long|"
+    r"reduce the length of the messages",
     re.IGNORECASE,
 )
+_TOOL_USE_CODES = frozenset({"tool_use_failed", "json_validate_failed"})
+_REDACTED = "***"
+
+
+def redact(text: str, secret: SecretStr | str | None) -> str:
+    """Replace every occurrence of `secret` (the API key) in `text`.
+
+    Args:
+        text: Text that may echo the key (a proxy's error page, say).
+        secret: The key, preferably as a `SecretStr` so that no caller keeps
+            it in a plain local variable.
+
+    Returns:
+        The text with the key replaced by `***`.
+    """
+    if secret is None:
+        return text
+    if isinstance(secret, SecretStr):
+        if not secret.get_secret_value() or secret.get_secret_value() not in text:
+            return text
+        return text.replace(secret.get_secret_value(), _REDACTED)
+    return text.replace(secret, _REDACTED) if secret and secret in text else text
+
+
+def _redact_body(body: Any, secret: SecretStr | str | None) -> Any:
+    if secret is None or body is None:
+        return body
+    if isinstance(body, str):
+        return redact(body, secret)
+    try:
+        text = json.dumps(body)
+    except (TypeError, ValueError):
+        return body
+    clean = redact(text, secret)
+    return body if clean == text else json.loads(clean)
 
 
 class GroqError(ModelError):
@@ -61,14 +100,20 @@ class GroqError(ModelError):
 
     Attributes:
         message: What went wrong, in Groq's words where Groq said.
-        status_code: The HTTP status, if a response arrived.
+        status_code: The HTTP status, if an error response arrived (`None`
+            for connection failures, timeouts and errors inside a stream).
         error_type: Groq's `error.type` (e.g. `invalid_request_error`).
         code: Groq's `error.code` (e.g. `rate_limit_exceeded`).
         param: Groq's `error.param`, when it names a parameter.
         request_id: The `x-request-id` header, to quote to Groq support.
         rate_limit: The rate-limit headers of the failed response.
+        retry_after: Seconds the server asked to wait before retrying
+            (`retry-after-ms`, `retry-after`, or for a 429 the "try again in"
+            text), when it said.
         body: The parsed error body (or the raw text when it was not JSON).
         should_retry: The server's `x-should-retry` header, when sent.
+        is_retryable: Whether retrying may succeed: the class default of the
+            matching `langchain_core` error, overridden by `x-should-retry`.
     """
 
     def __init__(
@@ -81,6 +126,7 @@ class GroqError(ModelError):
         param: str | None = None,
         request_id: str | None = None,
         rate_limit: RateLimitState | None = None,
+        retry_after: float | None = None,
         body: Any = None,
         should_retry: bool | None = None,
     ) -> None:
@@ -91,8 +137,11 @@ class GroqError(ModelError):
         self.param = param
         self.request_id = request_id
         self.rate_limit = rate_limit
+        self.retry_after = retry_after
         self.body = body
         self.should_retry = should_retry
+        if should_retry is not None:
+            self.is_retryable = should_retry
         super().__init__(self._render())
 
     def _render(self) -> str:
@@ -163,22 +212,24 @@ class GroqNotFoundError(GroqError, ModelNotFoundError):
 class GroqRateLimitError(GroqError, ModelRateLimitError):
     """A rate limit was hit (HTTP 429).
 
+    `retry_after` (on every `GroqError`) holds the wait Groq asked for; a
+    429 also reads it from the "Please try again in 7m12.5s" text.
+
     Attributes:
-        retry_after: Seconds Groq asked us to wait, when it said.
-        limit_resource: `"requests"` or `"tokens"`, when the message says.
-        limit_window: `"minute"` or `"day"`, when the message says.
+        limit_resource: `"requests"` or `"tokens"`, when the message or the
+            headers say.
+        limit_window: `"minute"` or `"day"`, when the message or the headers
+            say.
     """
 
     def __init__(
         self,
         message: str,
         *,
-        retry_after: float | None = None,
         limit_resource: str | None = None,
         limit_window: str | None = None,
         **kw: Any,
     ) -> None:
-        self.retry_after = retry_after
         self.limit_resource = limit_resource
         self.limit_window = limit_window
         super().__init__(message, **kw)
@@ -222,6 +273,11 @@ def _parse_body(content: bytes) -> tuple[dict[str, Any], Any]:
             return error, body
         if isinstance(error, str):  # some OpenAI-compatible servers
             return {"message": error}, body
+        for key in ("message", "detail"):  # proxies and gateways
+            if isinstance(body.get(key), str):
+                return {"message": body[key]}, body
+        return {}, body
+    if body is not None:
         return {}, body
     return {}, content.decode("utf-8", "replace")
 
@@ -233,12 +289,16 @@ def _reason(status: int) -> str:
         return "error"
 
 
+def _str_or_none(value: Any) -> str | None:
+    return None if value is None else str(value)
+
+
 def error_from_response(
     status: int,
     headers: Mapping[str, str],
     content: bytes,
     *,
-    secret: str | None = None,
+    secret: SecretStr | str | None = None,
 ) -> GroqError:
     """Build the exception for an HTTP error response.
 
@@ -246,7 +306,7 @@ def error_from_response(
         status: The HTTP status code.
         headers: The response headers.
         content: The raw body.
-        secret: A string to scrub from the message (the API key), in case a
+        secret: The API key, to scrub from the message and body in case a
             proxy echoes the request.
 
     Returns:
@@ -260,23 +320,22 @@ def error_from_response(
             message = f"HTTP {status} {_reason(status)}: non-JSON body: {snippet}"
         else:
             message = f"HTTP {status} {_reason(status)}"
-    if secret:
-        message = message.replace(secret, "***")
-    code = error.get("code")
-    code = str(code) if code is not None else None
+    message = redact(message, secret)
+    code = _str_or_none(error.get("code"))
     should = headers.get("x-should-retry")
+    rate_limit = RateLimitState.from_headers(headers)
     kw: dict[str, Any] = {
         "status_code": status,
-        "error_type": error.get("type"),
+        "error_type": _str_or_none(error.get("type")),
         "code": code,
-        "param": error.get("param"),
+        "param": _str_or_none(error.get("param")),
         "request_id": headers.get("x-request-id"),
-        "rate_limit": RateLimitState.from_headers(headers),
-        "body": body,
-        "should_retry": None if should is None else should.lower() == "true",
+        "rate_limit": rate_limit,
+        "body": _redact_body(body, secret),
+        "should_retry": None if should is None else should.strip().lower() == "true",
     }
     if status == 429:
-        resource, window = limit_kind(message)
+        resource, window = limit_kind(message, rate_limit)
         return GroqRateLimitError(
             message,
             retry_after=parse_retry_after(headers, message),
@@ -284,12 +343,13 @@ def error_from_response(
             limit_window=window,
             **kw,
         )
+    kw["retry_after"] = parse_retry_after(headers)
     if status in (400, 413, 422):
-        if code in ("tool_use_failed", "json_validate_failed") or (
-            "failed_generation" in error
-        ):
+        if code in _TOOL_USE_CODES or "failed_generation" in error:
             return GroqToolUseError(
-                message, failed_generation=error.get("failed_generation"), **kw
+                message,
+                failed_generation=_redact_body(error.get("failed_generation"), secret),
+                **kw,
             )
         if code == "model_decommissioned":
             return GroqNotFoundError(message, **kw)
@@ -306,9 +366,7 @@ def error_from_response(
         return GroqTimeoutError(message, **kw)
     if status == 498:
         return GroqCapacityError(message, **kw)
-    if status >= 500:
-        return GroqAPIError(message, **kw)
-    if status == 409:
+    if status >= 500 or status == 409:
         return GroqAPIError(message, **kw)
     return GroqInvalidRequestError(message, **kw)
 
@@ -326,21 +384,26 @@ def error_from_stream_payload(
         A `GroqStreamError`, or a more precise class when the code says
         (a rate limit or a tool-use failure inside the stream).
     """
-    message = str(payload.get("message") or payload.get("error") or payload)
-    code = payload.get("code")
+    raw_message = payload.get("message") or payload.get("error") or payload
+    message = raw_message if isinstance(raw_message, str) else json.dumps(raw_message)
+    code = _str_or_none(payload.get("code"))
+    status = payload.get("status_code", payload.get("status"))
+    rate_limit = RateLimitState.from_headers(headers)
     kw: dict[str, Any] = {
-        "error_type": payload.get("type"),
-        "code": str(code) if code is not None else None,
+        "status_code": status if isinstance(status, int) else None,
+        "error_type": _str_or_none(payload.get("type")),
+        "code": code,
+        "param": _str_or_none(payload.get("param")),
         "request_id": headers.get("x-request-id"),
-        "rate_limit": RateLimitState.from_headers(headers),
+        "rate_limit": rate_limit,
         "body": dict(payload),
     }
-    if code in ("tool_use_failed", "json_validate_failed"):
+    if code in _TOOL_USE_CODES:
         return GroqToolUseError(
             message, failed_generation=payload.get("failed_generation"), **kw
         )
     if code == "rate_limit_exceeded":
-        resource, window = limit_kind(message)
+        resource, window = limit_kind(message, rate_limit)
         return GroqRateLimitError(
             message,
             retry_after=parse_retry_after({}, message),

@@ -9,7 +9,7 @@ from dataclasses import asdict, dataclass
 from email.utils import parsedate_to_datetime
 from typing import Any
 
-__all__ = ["RateLimitState", "parse_duration", "parse_retry_after"]
+__all__ = ["RateLimitState", "limit_kind", "parse_duration", "parse_retry_after"]
 
 # Go's time.Duration.String() form, as Groq sends it: "2m59.56s", "7.66s",
 # "120ms", "1h2m3s". No stdlib parser exists for it.
@@ -24,6 +24,14 @@ _UNIT_SECONDS = {
     "ns": 1e-9,
 }
 _TRY_AGAIN = re.compile(r"try again in\s+([0-9hmsµun.]+)", re.IGNORECASE)
+_HEADERS = (
+    "x-ratelimit-limit-requests",
+    "x-ratelimit-remaining-requests",
+    "x-ratelimit-reset-requests",
+    "x-ratelimit-limit-tokens",
+    "x-ratelimit-remaining-tokens",
+    "x-ratelimit-reset-tokens",
+)
 _LIMIT_KIND = re.compile(
     r"on (requests|tokens) per (minute|day)|\((RPM|TPM|RPD|TPD)\)", re.IGNORECASE
 )
@@ -58,7 +66,10 @@ def parse_duration(text: str | None) -> float | None:
 
 
 def parse_retry_after(
-    headers: Mapping[str, str], message: str | None = None
+    headers: Mapping[str, str],
+    message: str | None = None,
+    *,
+    now: float | None = None,
 ) -> float | None:
     """The wait the server asked for, in seconds.
 
@@ -68,6 +79,8 @@ def parse_retry_after(
     Args:
         headers: Response headers (case-insensitive mapping).
         message: The error message, if any.
+        now: The current Unix time, to turn an HTTP-date `retry-after` into
+            seconds (default: `time.time()`).
 
     Returns:
         Seconds to wait, or `None` when nothing says.
@@ -88,11 +101,14 @@ def parse_retry_after(
         except (TypeError, ValueError):
             when = None
         if when is not None:
-            return max(0.0, when.timestamp() - time.time())
+            current = time.time() if now is None else now
+            return max(0.0, when.timestamp() - current)
     if message:
         match = _TRY_AGAIN.search(message)
         if match:
-            return parse_duration(match.group(1).rstrip("."))
+            seconds = parse_duration(match.group(1).rstrip("."))
+            if seconds is not None:
+                return max(0.0, seconds)
     return None
 
 
@@ -141,9 +157,7 @@ class RateLimitState:
             The state, or `None` when no rate-limit header is present.
         """
         get = headers.get
-        if get("x-ratelimit-limit-requests") is None and (
-            get("x-ratelimit-remaining-tokens") is None
-        ):
+        if all(get(name) is None for name in _HEADERS):
             retry_after = parse_retry_after(headers)
             return None if retry_after is None else cls(retry_after=retry_after)
         return cls(
@@ -161,24 +175,34 @@ class RateLimitState:
         return {k: v for k, v in asdict(self).items() if v is not None}
 
 
-def limit_kind(message: str | None) -> tuple[str | None, str | None]:
-    """Which limit a 429 message names: (`requests`/`tokens`, `minute`/`day`).
+def limit_kind(
+    message: str | None, state: RateLimitState | None = None
+) -> tuple[str | None, str | None]:
+    """Which limit a 429 names: (`requests`/`tokens`, `minute`/`day`).
+
+    The message says it ("... on tokens per minute (TPM) ..."). When it does
+    not, the headers may: Groq counts requests per day and tokens per minute,
+    so an exhausted budget names the limit.
 
     Args:
         message: Groq's error message.
+        state: The rate-limit headers of the same response.
 
     Returns:
-        The resource and the window, each `None` when the message does not say.
+        The resource and the window, each `None` when nothing says.
     """
-    if not message:
-        return None, None
-    match = _LIMIT_KIND.search(message)
-    if not match:
-        return None, None
-    if match.group(1):
-        return match.group(1).lower(), match.group(2).lower()
-    abbrev = match.group(3).upper()
-    return (
-        "requests" if abbrev[0] == "R" else "tokens",
-        "minute" if abbrev[-1] == "M" else "day",
-    )
+    match = _LIMIT_KIND.search(message) if message else None
+    if match:
+        if match.group(1):
+            return match.group(1).lower(), match.group(2).lower()
+        abbrev = match.group(3).upper()
+        return (
+            "requests" if abbrev[0] == "R" else "tokens",
+            "minute" if abbrev[-1] == "M" else "day",
+        )
+    if state is not None:
+        if state.remaining_requests == 0:
+            return "requests", "day"
+        if state.remaining_tokens == 0:
+            return "tokens", "minute"
+    return None, None

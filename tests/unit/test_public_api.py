@@ -23,6 +23,7 @@ EXPECTED_ALL = [
     "GroqTimeoutError",
     "GroqToolUseError",
     "RateLimitState",
+    "RetryChatModel",
     "RetryConfig",
     "ToolChoice",
     "__version__",

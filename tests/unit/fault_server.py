@@ -1,0 +1,433 @@
+"""A real HTTP/1.1 server on 127.0.0.1 that fails on cue, for retry tests.
+
+`FaultServer` runs a raw asyncio server in a daemon thread of the test process.
+Each test queues the replies the next requests get (`server.script(...)`),
+then reads what arrived (`server.requests`, `server.attempts`). Replies:
+
+* `Reply(status, body, headers)`: a whole response (`body` a dict is sent as
+  JSON, a str or bytes as is, e.g. a proxy's HTML page).
+* `Stream(events, end=...)`: an SSE answer, one HTTP chunk per event, that ends
+  with `[DONE]` (`"done"`), a clean end without `[DONE]` (`"close"`), a cut
+  connection in the middle of the chunked body (`"cut"`), or silence until the
+  client gives up (`"stall"`).
+* `Hang()`: read the request and never answer (the client's timeout fires).
+* `Forever(reply)`: the same reply to every later request.
+
+Every response says `Connection: close`, so each attempt is a new connection
+and counting requests counts attempts. Tests that use the server need
+`pytest.mark.allow_hosts(["127.0.0.1"])` (pytest-socket), which lets them
+connect to loopback only, while the rest of the suite stays socket-free.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import threading
+from collections import deque
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from http import HTTPStatus
+from typing import Any, Literal
+
+import pytest
+
+MODEL = "llama-3.1-8b-instant"
+API_KEY = "gsk_FAULTKEY_0123456789abcdefghijklmnopqrstuv"
+
+#: Rate-limit headers as Groq sends them on every response.
+RATE_LIMIT_HEADERS = {
+    "x-ratelimit-limit-requests": "14400",
+    "x-ratelimit-remaining-requests": "14370",
+    "x-ratelimit-reset-requests": "2m59.56s",
+    "x-ratelimit-limit-tokens": "6000",
+    "x-ratelimit-remaining-tokens": "5990",
+    "x-ratelimit-reset-tokens": "120ms",
+}
+
+
+@dataclass(frozen=True)
+class Reply:
+    """A complete response."""
+
+    status: int = 200
+    body: dict[str, Any] | str | bytes | None = None
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Stream:
+    """A server-sent-event response (HTTP 200, chunked)."""
+
+    events: Sequence[dict[str, Any] | str]
+    end: Literal["done", "close", "cut", "stall"] = "done"
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Hang:
+    """Read the request, then say nothing until the client hangs up."""
+
+
+@dataclass(frozen=True)
+class Forever:
+    """Answer every remaining request with `reply`."""
+
+    reply: Reply | Stream | Hang
+
+
+Scripted = Reply | Stream | Hang | Forever
+
+
+@dataclass(frozen=True)
+class Received:
+    """One request as the server read it."""
+
+    method: str
+    path: str
+    headers: dict[str, str]
+    body: Any
+
+
+# -- Groq-shaped bodies ---------------------------------------------------------
+
+
+def completion(text: str = "Hello!", *, model: str = MODEL) -> dict[str, Any]:
+    """A non-streamed chat completion."""
+    return {
+        "id": "chatcmpl-fault",
+        "object": "chat.completion",
+        "created": 1730000000,
+        "model": model,
+        "system_fingerprint": "fp_fault",
+        "choices": [
+            {
+                "index": 0,
+                "message": {"role": "assistant", "content": text},
+                "finish_reason": "stop",
+                "logprobs": None,
+            }
+        ],
+        "usage": {"prompt_tokens": 10, "completion_tokens": 2, "total_tokens": 12},
+        "x_groq": {"id": "req_fault"},
+    }
+
+
+def delta(text: str) -> dict[str, Any]:
+    """A stream chunk carrying `text`."""
+    return {
+        "id": "chatcmpl-fault",
+        "object": "chat.completion.chunk",
+        "created": 1730000000,
+        "model": MODEL,
+        "choices": [
+            {
+                "index": 0,
+                "delta": {"content": text},
+                "finish_reason": None,
+                "logprobs": None,
+            }
+        ],
+    }
+
+
+def final() -> dict[str, Any]:
+    """The last stream chunk: finish reason and usage."""
+    return {
+        "id": "chatcmpl-fault",
+        "object": "chat.completion.chunk",
+        "created": 1730000000,
+        "model": MODEL,
+        "choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}],
+        "x_groq": {
+            "id": "req_fault",
+            "usage": {"prompt_tokens": 10, "completion_tokens": 2, "total_tokens": 12},
+        },
+    }
+
+
+def ok(text: str = "Hello!", **headers: str) -> Reply:
+    """A 200 completion with Groq's rate-limit headers."""
+    return Reply(
+        200,
+        completion(text),
+        {**RATE_LIMIT_HEADERS, "x-request-id": "req_ok", **headers},
+    )
+
+
+def ok_stream(*texts: str) -> Stream:
+    """A complete stream of `texts`, with Groq's rate-limit headers."""
+    return Stream(
+        [*(delta(t) for t in texts or ("Hello", "!")), final()],
+        headers={**RATE_LIMIT_HEADERS, "x-request-id": "req_stream"},
+    )
+
+
+def error(
+    status: int,
+    message: str,
+    *,
+    type: str = "invalid_request_error",
+    code: str | None = None,
+    headers: dict[str, str] | None = None,
+    **extra: Any,
+) -> Reply:
+    """A Groq error response: `{"error": {"message", "type", "code", ...}}`."""
+    payload: dict[str, Any] = {"message": message, "type": type}
+    if code is not None:
+        payload["code"] = code
+    payload.update(extra)
+    return Reply(
+        status,
+        {"error": payload},
+        {"x-request-id": f"req_{status}", **(headers or {})},
+    )
+
+
+# -- the server -----------------------------------------------------------------
+
+
+class FaultServer:
+    """A scripted HTTP server on 127.0.0.1, running in a daemon thread."""
+
+    def __init__(self) -> None:
+        self.requests: list[Received] = []
+        self._script: deque[Scripted] = deque()
+        self._lock = threading.Lock()
+        self._arrived = threading.Condition(self._lock)
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._server: asyncio.Server | None = None
+        self._writers: set[asyncio.StreamWriter] = set()
+        self._thread: threading.Thread | None = None
+        self.port = 0
+
+    # -- lifecycle ---------------------------------------------------------------
+
+    def start(self) -> None:
+        ready = threading.Event()
+
+        def run() -> None:
+            loop = asyncio.new_event_loop()
+            self._loop = loop
+            self._server = loop.run_until_complete(
+                asyncio.start_server(self._handle, "127.0.0.1", 0)
+            )
+            self.port = self._server.sockets[0].getsockname()[1]
+            ready.set()
+            loop.run_forever()
+            self._server.close()
+            loop.run_until_complete(self._server.wait_closed())
+            loop.close()
+
+        self._thread = threading.Thread(target=run, name="fault-server", daemon=True)
+        self._thread.start()
+        if not ready.wait(10):
+            msg = "the fault server did not start"
+            raise RuntimeError(msg)
+
+    def stop(self) -> None:
+        if self._loop is not None and self._thread is not None:
+            self.reset()
+            self._loop.call_soon_threadsafe(self._loop.stop)
+            self._thread.join(10)
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/openai/v1"
+
+    # -- scripting ---------------------------------------------------------------
+
+    def script(self, *replies: Scripted) -> FaultServer:
+        """Queue the replies of the next requests (after a `reset`)."""
+        with self._lock:
+            self._script.extend(replies)
+        return self
+
+    def reset(self) -> None:
+        """Forget the script and the requests; hang up on waiting clients."""
+        with self._lock:
+            self._script.clear()
+            self.requests = []
+        loop = self._loop
+        if loop is not None and not loop.is_closed():
+
+            def close_all() -> None:
+                for writer in list(self._writers):
+                    writer.close()
+
+            loop.call_soon_threadsafe(close_all)
+
+    @property
+    def attempts(self) -> int:
+        """Requests received since the last reset."""
+        with self._lock:
+            return len(self.requests)
+
+    def wait_for_attempts(self, count: int, timeout: float = 10.0) -> int:
+        """Block until `count` requests arrived (or `timeout`); return the count.
+
+        Only for replies the client gives up on (`Hang`, `stall`), where the
+        client may return before the server thread has logged the request.
+        """
+        with self._arrived:
+            self._arrived.wait_for(lambda: len(self.requests) >= count, timeout)
+            return len(self.requests)
+
+    def _next(self, request: Received) -> Reply | Stream | Hang:
+        with self._lock:
+            self.requests.append(request)
+            self._arrived.notify_all()
+            if not self._script:
+                return Reply(599, {"error": {"message": "fault server: no reply"}})
+            item = self._script[0]
+            if isinstance(item, Forever):
+                return item.reply
+            self._script.popleft()
+            return item
+
+    # -- HTTP --------------------------------------------------------------------
+
+    async def _handle(
+        self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter
+    ) -> None:
+        self._writers.add(writer)
+        try:
+            request = await _read_request(reader)
+            if request is None:
+                return
+            reply = self._next(request)
+            if isinstance(reply, Hang):
+                await _until_closed(reader)
+            elif isinstance(reply, Stream):
+                await _write_stream(reader, writer, reply)
+            else:
+                await _write_reply(writer, reply)
+        except (ConnectionError, asyncio.IncompleteReadError):
+            pass
+        finally:
+            self._writers.discard(writer)
+            writer.close()
+
+
+async def _read_request(reader: asyncio.StreamReader) -> Received | None:
+    try:
+        head = await reader.readuntil(b"\r\n\r\n")
+    except asyncio.IncompleteReadError:
+        return None
+    lines = head.decode("latin-1").split("\r\n")
+    method, path, _ = lines[0].split(" ", 2)
+    headers: dict[str, str] = {}
+    for line in lines[1:]:
+        if ":" in line:
+            name, value = line.split(":", 1)
+            headers[name.strip().lower()] = value.strip()
+    length = int(headers.get("content-length", "0"))
+    raw = await reader.readexactly(length) if length else b""
+    body = json.loads(raw) if raw else None
+    return Received(method, path, headers, body)
+
+
+async def _until_closed(reader: asyncio.StreamReader) -> None:
+    while await reader.read(65536):
+        pass
+
+
+def _head(status: int, headers: dict[str, str]) -> bytes:
+    try:
+        reason = HTTPStatus(status).phrase
+    except ValueError:
+        reason = "Unknown"
+    lines = [f"HTTP/1.1 {status} {reason}", "connection: close"]
+    lines.extend(f"{name}: {value}" for name, value in headers.items())
+    return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
+
+
+async def _write_reply(writer: asyncio.StreamWriter, reply: Reply) -> None:
+    headers = dict(reply.headers)
+    if isinstance(reply.body, dict):
+        body = json.dumps(reply.body).encode()
+        headers.setdefault("content-type", "application/json")
+    elif isinstance(reply.body, str):
+        body = reply.body.encode()
+        headers.setdefault("content-type", "text/html; charset=utf-8")
+    else:
+        body = reply.body or b""
+    headers["content-length"] = str(len(body))
+    writer.write(_head(reply.status, headers) + body)
+    await writer.drain()
+
+
+def _event(item: dict[str, Any] | str) -> bytes:
+    if isinstance(item, str):
+        return item.encode()
+    return f"data: {json.dumps(item)}\n\n".encode()
+
+
+def _chunk(data: bytes) -> bytes:
+    return f"{len(data):x}\r\n".encode() + data + b"\r\n"
+
+
+async def _write_stream(
+    reader: asyncio.StreamReader, writer: asyncio.StreamWriter, stream: Stream
+) -> None:
+    headers = {
+        "content-type": "text/event-stream",
+        "transfer-encoding": "chunked",
+        **stream.headers,
+    }
+    writer.write(_head(200, headers))
+    for item in stream.events:
+        writer.write(_chunk(_event(item)))
+    if stream.end == "done":
+        writer.write(_chunk(b"data: [DONE]\n\n") + b"0\r\n\r\n")
+    elif stream.end == "close":
+        writer.write(b"0\r\n\r\n")
+    elif stream.end == "cut":
+        # Half a chunk, then the connection drops: an incomplete body.
+        writer.write(b'40\r\ndata: {"choices"')
+    await writer.drain()
+    if stream.end == "stall":
+        await _until_closed(reader)
+
+
+# -- fixtures -----------------------------------------------------------------
+
+_shared: FaultServer | None = None
+
+
+@pytest.fixture(scope="session", name="fault_server_session")
+def fault_server_session_fixture() -> Iterator[FaultServer]:
+    """One fault server for the session, started by the first test using it.
+
+    Test modules import `fault_server_fixture` and
+    `fault_server_session_fixture` to use the fixtures; they share one server.
+    """
+    global _shared
+    if _shared is None:
+        _shared = FaultServer()
+        _shared.start()
+    yield _shared
+    if _shared is not None:
+        _shared.stop()
+        _shared = None
+
+
+@pytest.fixture(name="fault_server")
+def fault_server_fixture(fault_server_session: FaultServer) -> Iterator[FaultServer]:
+    """The fault server, with an empty script and request log."""
+    fault_server_session.reset()
+    yield fault_server_session
+    fault_server_session.reset()
+
+
+class SleepRecorder:
+    """Stands in for `time.sleep` / `asyncio.sleep`: records, never waits."""
+
+    def __init__(self) -> None:
+        self.waits: list[float] = []
+
+    def __call__(self, seconds: float) -> None:
+        self.waits.append(seconds)
+
+    async def asleep(self, seconds: float) -> None:
+        self.waits.append(seconds)
