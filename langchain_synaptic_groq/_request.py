@@ -18,32 +18,53 @@ from langchain_core.messages import (
     is_data_content_block,
 )
 
+from langchain_synaptic_groq.models import model_info, vision_model_ids
+
 __all__ = ["build_messages", "message_to_wire"]
 
+# Assistant content blocks that are not text and are not sent as text.
+_NOT_TEXT_BLOCKS = frozenset(
+    {
+        "tool_call_chunk",
+        "invalid_tool_call",
+        "server_tool_call",
+        "server_tool_call_chunk",
+        "server_tool_result",
+    }
+)
+
 # Groq's vision limits (GROQ_WIRE.md): checked before sending so the caller
-# gets an error naming the limit rather than an opaque 400/413.
+# gets an error naming the limit rather than an opaque 400/413. The third
+# limit, 20 MB per image given by URL, cannot be checked without fetching the
+# URL, which this package never does: Groq enforces it (a 400).
 MAX_IMAGES = 5
 MAX_BASE64_BYTES = 4 * 1024 * 1024
+MAX_URL_IMAGE_MB = 20
 
 
-def build_messages(messages: Sequence[BaseMessage]) -> list[dict[str, Any]]:
+def build_messages(
+    messages: Sequence[BaseMessage], *, model: str | None = None
+) -> list[dict[str, Any]]:
     """Convert a LangChain conversation to Groq's `messages` array.
 
     Args:
         messages: The conversation, oldest first.
+        model: The model the request goes to. When given and known not to
+            take images, a conversation holding an image is refused.
 
     Returns:
         The wire form of each message.
 
     Raises:
-        ValueError: If the list is empty, a message kind has no Groq form, or
-            image limits are exceeded.
+        ValueError: If the list is empty, a message kind has no Groq form,
+            image limits are exceeded, or images go to a known text-only
+            model.
     """
     if not messages:
         msg = "messages must not be empty: Groq needs at least one message"
         raise ValueError(msg)
     wire = [message_to_wire(m) for m in messages]
-    _check_image_limits(wire)
+    _check_image_limits(wire, model)
     return wire
 
 
@@ -70,9 +91,14 @@ def message_to_wire(message: BaseMessage) -> dict[str, Any]:
         role = message.additional_kwargs.get("__openai_role__", "system")
         out = {"role": role, "content": _text_content(message.content, "system")}
     elif isinstance(message, ToolMessage):
+        result = _tool_content(message.content)
+        if message.status == "error" and not result.strip():
+            # Groq has no error flag on tool messages: the content is all the
+            # model sees, so a failure must not reach it as an empty result.
+            result = "Error: the tool failed without a message."
         out = {
             "role": "tool",
-            "content": _tool_content(message.content),
+            "content": result,
             "tool_call_id": message.tool_call_id,
         }
     elif isinstance(message, ChatMessage):
@@ -107,7 +133,9 @@ def _text_of_blocks(content: Iterable[Any], where: str) -> str:
                 parts.append(str(block.get("text", "")))
             elif kind in ("reasoning", "thinking", "tool_call", "tool_use"):
                 continue  # carried elsewhere in the wire form, not as text
-            elif kind in ("tool_call_chunk", "invalid_tool_call"):
+            elif kind in _NOT_TEXT_BLOCKS:
+                # Carried as `tool_calls`, or a Groq built-in tool's call and
+                # result (v1 form), which the server ran and does not take back.
                 continue
             else:
                 msg = f"{where} message content block of type {kind!r} is not supported"
@@ -232,7 +260,14 @@ def _reasoning_of(message: AIMessage) -> str | None:
     return None
 
 
-def _check_image_limits(wire: list[dict[str, Any]]) -> None:
+def _check_image_limits(wire: list[dict[str, Any]], model: str | None) -> None:
+    """Check Groq's vision rules on the wire messages before anything is sent.
+
+    Counted: images per request (at most 5) and base64 image data per request
+    (at most 4 MB, counted as the encoded text of the data URLs, which is
+    what the request carries). Images given by URL are never fetched here:
+    Groq limits each to 20 MB and says so in a 400.
+    """
     images = 0
     base64_bytes = 0
     for message in wire:
@@ -246,12 +281,26 @@ def _check_image_limits(wire: list[dict[str, Any]]) -> None:
             url = part["image_url"].get("url", "")
             if url.startswith("data:"):
                 base64_bytes += len(url) - url.find(",") - 1
+    if not images:
+        return
+    if model is not None:
+        info = model_info(model)
+        # Unknown or custom ids (no context window on record) pass through.
+        if info.context_window is not None and not info.vision:
+            suggestions = ", ".join(vision_model_ids()) or "a vision model"
+            msg = (
+                f"{model} does not accept images on Groq ({images} image(s) in "
+                f"the conversation); use a vision model such as {suggestions}"
+            )
+            raise ValueError(msg)
     if images > MAX_IMAGES:
         msg = f"Groq accepts at most {MAX_IMAGES} images per request, got {images}"
         raise ValueError(msg)
     if base64_bytes > MAX_BASE64_BYTES:
         msg = (
             f"Groq accepts at most 4 MB of base64 image data per request, "
-            f"got {base64_bytes / 1024 / 1024:.1f} MB"
+            f"got {base64_bytes / 1024 / 1024:.1f} MB; send large images by "
+            f"URL instead (Groq fetches those itself, up to "
+            f"{MAX_URL_IMAGE_MB} MB each)"
         )
         raise ValueError(msg)

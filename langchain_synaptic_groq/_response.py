@@ -164,6 +164,13 @@ def parse_completion(
         if raw_calls:
             additional["tool_calls"] = raw_calls
         finish_reason = choice.get("finish_reason")
+        response_metadata = _response_metadata(
+            data, finish_reason, usage, headers, include_headers
+        )
+        info: dict[str, Any] = {"finish_reason": finish_reason}
+        if choice.get("logprobs") is not None:
+            info["logprobs"] = choice["logprobs"]
+            response_metadata["logprobs"] = choice["logprobs"]
         ai = AIMessage(
             content=message.get("content") or "",
             id=data.get("id"),
@@ -171,13 +178,8 @@ def parse_completion(
             tool_calls=tool_calls,
             invalid_tool_calls=invalid,
             usage_metadata=usage_meta,
-            response_metadata=_response_metadata(
-                data, finish_reason, usage, headers, include_headers
-            ),
+            response_metadata=response_metadata,
         )
-        info: dict[str, Any] = {"finish_reason": finish_reason}
-        if choice.get("logprobs") is not None:
-            info["logprobs"] = choice["logprobs"]
         generations.append(ChatGeneration(message=ai, generation_info=info))
     llm_output = {
         "token_usage": dict(usage) if isinstance(usage, Mapping) else {},
@@ -185,6 +187,38 @@ def parse_completion(
         "system_fingerprint": data.get("system_fingerprint"),
     }
     return ChatResult(generations=generations, llm_output=llm_output)
+
+
+def _executed_blocks(parts: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """v1 blocks for one stream event's built-in tool runs.
+
+    Core's groq translator makes `server_tool_call` / `server_tool_result`
+    blocks from `executed_tools`, but numbers them by position within one
+    message: in a stream every event starts again at `"0"`, and core's
+    stream indexing would merge two tools' consecutive call blocks into one.
+    So each run is translated alone and its blocks are keyed by Groq's
+    `index`, as an invoke of the whole answer would number them.
+    """
+    blocks: list[dict[str, Any]] = []
+    for part in parts:
+        key = str(part.get("index", 0))
+        alone = AIMessage(
+            content="",
+            additional_kwargs={"executed_tools": [part]},
+            response_metadata={"model_provider": PROVIDER},
+        )
+        for block in alone.content_blocks:
+            out = dict(block)
+            if out.get("type") == "server_tool_call":
+                out["id"] = key
+                out["index"] = f"lc_stc_{key}"
+            elif out.get("type") == "server_tool_result":
+                out["tool_call_id"] = key
+                out["index"] = f"lc_str_{key}"
+            else:
+                continue
+            blocks.append(out)
+    return blocks
 
 
 class StreamParser:
@@ -197,7 +231,10 @@ class StreamParser:
     """
 
     __slots__ = (
+        "_call_ids",
+        "_call_index",
         "_done",
+        "_executed",
         "_finish_reason",
         "_headers",
         "_id",
@@ -226,6 +263,13 @@ class StreamParser:
         self._logprobs: list[Any] = []
         self._done = False
         self._id: str | None = None
+        # Tool-call indexes: Groq's index -> the index handed to core, and the
+        # id seen at each handed-out index (see `_call_index_for`).
+        self._call_index: dict[int, int] = {}
+        self._call_ids: dict[int, str | None] = {}
+        # Built-in tool runs seen so far, by index (see
+        # `_new_executed_tool_parts`).
+        self._executed: dict[int, dict[str, Any]] = {}
 
     @property
     def done(self) -> bool:
@@ -312,7 +356,9 @@ class StreamParser:
         content = delta.get("content") or ""
         reasoning = delta.get("reasoning")
         raw_calls = delta.get("tool_calls")
-        executed = delta.get("executed_tools")
+        executed: list[dict[str, Any]] | None = None
+        if delta.get("executed_tools"):
+            executed = self._new_executed_tool_parts(delta["executed_tools"])
         if not content and not reasoning and not raw_calls and not executed:
             return None
         if not reasoning and not raw_calls and not executed:
@@ -344,24 +390,29 @@ class StreamParser:
             arguments = function.get("arguments")
             if arguments == "null":
                 arguments = "{}"
+            call_id = raw.get("id") or None
             chunks.append(
                 tool_call_chunk(
                     name=function.get("name"),
                     args=arguments,
-                    id=raw.get("id"),
-                    index=raw.get("index", position),
+                    id=call_id,
+                    index=self._call_index_for(raw.get("index"), position, call_id),
                 )
             )
         response_metadata: dict[str, Any] = {"model_provider": PROVIDER}
         message_content: Any = content
-        if self._v1 and chunks:
+        if self._v1 and (chunks or executed):
             # Core's groq translator parses each chunk's partial arguments
             # (giving `{}` for fragments); pre-render v1 blocks as
             # tool_call_chunk blocks, which core merges by index and turns
-            # into full tool_call blocks on the last chunk.
+            # into full tool_call blocks on the last chunk. Built-in tool
+            # runs are pre-rendered too, keyed by Groq's index (see
+            # `_executed_blocks`).
             blocks: list[dict[str, Any]] = []
             if reasoning:
                 blocks.append({"type": "reasoning", "reasoning": reasoning})
+            if executed:
+                blocks.extend(_executed_blocks(executed))
             if content:
                 blocks.append({"type": "text", "text": content})
             blocks.extend(
@@ -385,6 +436,73 @@ class StreamParser:
                 id=self._id,
             )
         )
+
+    def _new_executed_tool_parts(self, executed: Any) -> list[dict[str, Any]]:
+        """What is new in a delta's `executed_tools`, for core to merge.
+
+        Groq streams each built-in tool run twice under one `index`: when it
+        starts (type, arguments) and when it is done (the same fields again
+        plus its output and results). Core merges `executed_tools` entries by
+        `index` and concatenates their strings, which would double the type
+        and the arguments; so each entry is cut down to the fields not yet
+        handed over (plus `index`). A string that extends what was sent is
+        cut to its new tail; one that is neither equal nor an extension is
+        taken as a fragment and passed on as is.
+        """
+        out: list[dict[str, Any]] = []
+        for position, tool in enumerate(executed if isinstance(executed, list) else ()):
+            if not isinstance(tool, Mapping):
+                continue
+            key = tool.get("index")
+            if not isinstance(key, int):
+                key = position
+            seen = self._executed.get(key)
+            if seen is None:
+                self._executed[key] = dict(tool)
+                out.append(dict(tool))
+                continue
+            part: dict[str, Any] = {}
+            for name, value in tool.items():
+                if name == "index":
+                    continue
+                old = seen.get(name)
+                if old is None:
+                    if value is not None:
+                        part[name] = value
+                        seen[name] = value
+                elif value == old or value is None:
+                    continue
+                elif isinstance(value, str) and isinstance(old, str):
+                    tail = value[len(old) :] if value.startswith(old) else value
+                    part[name] = tail
+                    seen[name] = old + tail
+                else:
+                    # A changed non-string value cannot be merged by core
+                    # without mixing the two; keep what was handed over.
+                    continue
+            if part:
+                out.append({"index": tool.get("index", key), **part})
+        return out
+
+    def _call_index_for(self, raw_index: Any, position: int, call_id: Any) -> int:
+        """The index under which core merges this tool-call fragment.
+
+        Core joins chunks that share an index, so fragments of one call keep
+        the index of the call they continue, while a new `id` on an index
+        already in use starts a new call under a fresh index.
+        """
+        key = raw_index if isinstance(raw_index, int) else position
+        index = self._call_index.get(key)
+        if index is None or (
+            call_id and self._call_ids[index] and self._call_ids[index] != call_id
+        ):
+            taken = self._call_ids.keys()
+            index = key if key not in taken else max(taken) + 1
+            self._call_index[key] = index
+            self._call_ids[index] = call_id
+        elif call_id and not self._call_ids[index]:
+            self._call_ids[index] = call_id
+        return index
 
     def finish(self) -> ChatGenerationChunk:
         """The final chunk: usage, finish reason and response metadata.
@@ -411,11 +529,15 @@ class StreamParser:
         )
         info: dict[str, Any] = {"finish_reason": self._finish_reason}
         if self._logprobs:
-            info["logprobs"] = {
+            # Each event carries the logprobs of its own tokens; the final
+            # chunk carries them all, in `response_metadata` as for invoke.
+            logprobs = {
                 "content": [
                     item for lp in self._logprobs for item in (lp.get("content") or [])
                 ]
             }
+            info["logprobs"] = logprobs
+            meta["logprobs"] = logprobs
         return ChatGenerationChunk(
             message=AIMessageChunk(
                 content="",

@@ -62,7 +62,13 @@ from langchain_synaptic_groq.retry import (
     arun_with_retries,
     run_with_retries,
 )
-from langchain_synaptic_groq.tools import ToolChoice, convert_tools, tool_choice_to_wire
+from langchain_synaptic_groq.retry import default_config as default_retry_config
+from langchain_synaptic_groq.tools import (
+    ToolChoice,
+    convert_tools,
+    json_schema_response_format,
+    tool_choice_to_wire,
+)
 
 __all__ = ["ChatGroqSynaptic", "GroqModelRecord"]
 
@@ -527,9 +533,10 @@ class ChatGroqSynaptic(BaseChatModel):
         return transport
 
     def _retry(self) -> RetryConfig:
+        """The retry policy: `retry_config`, else the default with `max_retries`."""
         if self.retry_config is not None:
             return self.retry_config
-        return RetryConfig(max_attempts=self.max_retries + 1)
+        return default_retry_config(self.max_retries + 1)
 
     # -- calls ---------------------------------------------------------------
 
@@ -590,6 +597,8 @@ class ChatGroqSynaptic(BaseChatModel):
             )
             try:
                 first = _first_chunk(parser, lines)
+                if first is None and not parser.done:
+                    parser.finish()  # raises: cut before [DONE]; retryable here
             except BaseException:
                 cm.__exit__(None, None, None)
                 raise
@@ -643,6 +652,8 @@ class ChatGroqSynaptic(BaseChatModel):
             )
             try:
                 first = await _afirst_chunk(parser, lines)
+                if first is None and not parser.done:
+                    parser.finish()  # raises: cut before [DONE]; retryable here
             except BaseException:
                 await cm.__aexit__(None, None, None)
                 raise
@@ -707,14 +718,17 @@ class ChatGroqSynaptic(BaseChatModel):
 
         Raises:
             ValueError: If `tool_choice` names no bound tool or is `True` with
-                more than one tool.
+                other than one tool, if a tool name breaks Groq's rule (1 to 64
+                letters, digits, `_` or `-`), or if there are over 128 tools.
         """
         formatted = convert_tools(tools, strict=strict)
         if tool_choice is not None and tool_choice is not False:
             kwargs["tool_choice"] = tool_choice_to_wire(tool_choice, formatted)
         if parallel_tool_calls is not None:
             kwargs["parallel_tool_calls"] = parallel_tool_calls
-        return super().bind(tools=formatted, **kwargs)
+        if formatted:  # an empty `tools` array is not worth a 400
+            kwargs["tools"] = formatted
+        return super().bind(**kwargs)
 
     def with_structured_output(
         self,
@@ -739,9 +753,14 @@ class ChatGroqSynaptic(BaseChatModel):
             include_raw: Return `{"raw", "parsed", "parsing_error"}` instead of
                 raising when parsing fails.
             strict: For `function_calling`, sent on the tool. For
-                `json_schema`, sent where the model supports strict decoding
-                (gpt-oss; there `None` means `True`); on other known models it
-                is left out with a warning.
+                `json_schema`, sent only where the model supports strict
+                decoding (`openai/gpt-oss-20b` and `-120b`, where `None` means
+                `True`); on other known models `strict=True` is left out with
+                a warning, and on unknown model ids it is sent as given. When
+                sent as `True`, the schema is made strict as Groq requires:
+                `additionalProperties: false` on every object and every
+                property required (optional fields are then always filled in;
+                nullable ones may be `null`).
             **kwargs: Not used; present for signature compatibility.
 
         Returns:
@@ -779,9 +798,10 @@ class ChatGroqSynaptic(BaseChatModel):
             if schema is None:
                 msg = "schema is required for method='json_schema'"
                 raise ValueError(msg)
-            json_schema = _json_schema_format(schema, self._strict_for(strict))
             llm = self.bind(
-                response_format={"type": "json_schema", "json_schema": json_schema},
+                response_format=json_schema_response_format(
+                    schema, strict=self._strict_for(strict)
+                ),
                 ls_structured_output_format={
                     "kwargs": {"method": method, "strict": strict},
                     "schema": convert_to_json_schema(schema),
@@ -875,19 +895,6 @@ def _known_names() -> set[str]:
         if field.alias:
             names.add(field.alias)
     return names
-
-
-def _json_schema_format(schema: Any, strict: bool | None) -> dict[str, Any]:
-    json_schema = convert_to_json_schema(schema)
-    out: dict[str, Any] = {
-        "name": json_schema.get("title") or "response",
-        "schema": json_schema,
-    }
-    if json_schema.get("description"):
-        out["description"] = json_schema["description"]
-    if strict is not None:
-        out["strict"] = strict
-    return out
 
 
 def _first_chunk(

@@ -14,7 +14,9 @@ __all__ = [
     "CustomGroqModel",
     "GroqModel",
     "GroqModelInfo",
+    "builtin_tool_model_ids",
     "model_info",
+    "vision_model_ids",
 ]
 
 
@@ -268,6 +270,29 @@ def model_info(model_id: str) -> GroqModelInfo:
     """
     key = str(model_id)
     return _INFO.get(key) or GroqModelInfo(key)
+
+
+def vision_model_ids() -> list[str]:
+    """The known Groq models that take images (retired ones left out).
+
+    Returns:
+        Model ids, in the order of the model table.
+    """
+    return [i.id for i in _INFO.values() if i.vision and not i.retired]
+
+
+def builtin_tool_model_ids(tool_type: str) -> list[str]:
+    """The known Groq models that offer a built-in tool.
+
+    Args:
+        tool_type: A built-in tool type, e.g. `"browser_search"`.
+
+    Returns:
+        Model ids, in the order of the model table.
+    """
+    return [
+        i.id for i in _INFO.values() if tool_type in i.builtin_tools and not i.retired
+    ]
 
 
 def warn_if_retired(model_id: str) -> None:

@@ -2,19 +2,33 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from enum import StrEnum
 from typing import Any
 
 from langchain_core.tools import BaseTool
-from langchain_core.utils.function_calling import convert_to_openai_tool
+from langchain_core.utils.function_calling import (
+    convert_to_json_schema,
+    convert_to_openai_tool,
+)
 
-__all__ = ["BUILTIN_TOOL_TYPES", "ToolChoice", "convert_tools", "tool_choice_to_wire"]
+__all__ = [
+    "BUILTIN_TOOL_TYPES",
+    "ToolChoice",
+    "convert_tools",
+    "json_schema_response_format",
+    "tool_choice_to_wire",
+]
 
 BUILTIN_TOOL_TYPES = frozenset({"browser_search", "code_interpreter"})
 """Groq's server-side tools, bound as `{"type": name}`."""
 
 MAX_TOOLS = 128
+
+# Groq's rule for function (and json_schema) names.
+_NAME = re.compile(r"[a-zA-Z0-9_-]{1,64}")
+_NOT_NAME_CHARS = re.compile(r"[^a-zA-Z0-9_-]")
 
 
 class ToolChoice(StrEnum):
@@ -71,8 +85,52 @@ def convert_tools(
         formatted = convert_to_openai_tool(tool, strict=strict)
         if strict is not None:
             formatted["function"]["strict"] = strict
+        name = formatted["function"].get("name")
+        if not isinstance(name, str) or not _NAME.fullmatch(name):
+            msg = (
+                f"tool name {name!r} is not accepted by Groq: use 1 to 64 "
+                "letters, digits, '_' or '-'"
+            )
+            raise ValueError(msg)
         out.append(formatted)
     return out
+
+
+def json_schema_response_format(
+    schema: dict[str, Any] | type, *, strict: bool | None
+) -> dict[str, Any]:
+    """Build the `response_format` for structured output by JSON schema.
+
+    Args:
+        schema: A pydantic class, a TypedDict, a JSON schema (with a `title`)
+            or an OpenAI tool dict.
+        strict: `True` asks Groq for constrained decoding; the schema is then
+            made strict the way Groq requires (`additionalProperties: false`
+            on every object and every property listed in `required`, so
+            optional fields must be filled in; nullable ones may be `null`).
+            `False` is sent as is; `None` leaves `strict` out.
+
+    Returns:
+        `{"type": "json_schema", "json_schema": {"name", "description"?,
+        "schema", "strict"?}}`.
+    """
+    if strict:
+        function = convert_to_openai_tool(schema, strict=True)["function"]
+        json_schema: dict[str, Any] = function["parameters"]
+        name = function.get("name")
+        description = function.get("description")
+    else:
+        json_schema = convert_to_json_schema(schema)
+        name = json_schema.get("title")
+        description = json_schema.get("description")
+    wire_name = _NOT_NAME_CHARS.sub("_", str(name or ""))[:64] or "response"
+    out: dict[str, Any] = {"name": wire_name}
+    if description:
+        out["description"] = description
+    out["schema"] = json_schema
+    if strict is not None:
+        out["strict"] = strict
+    return {"type": "json_schema", "json_schema": out}
 
 
 def _names(tools: Sequence[dict[str, Any]]) -> list[str]:
