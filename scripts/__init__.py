@@ -1,0 +1,1 @@
+"""Developer helper scripts for langchain-synaptic-groq (not part of the package)."""
