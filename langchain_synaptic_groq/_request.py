@@ -33,6 +33,9 @@ _NOT_TEXT_BLOCKS = frozenset(
     }
 )
 
+# Roles a ChatMessage may carry (a tool result needs a ToolMessage's id).
+_CHAT_ROLES = frozenset({"system", "developer", "user", "assistant"})
+
 # Groq's vision limits (GROQ_WIRE.md): checked before sending so the caller
 # gets an error naming the limit rather than an opaque 400/413. The third
 # limit, 20 MB per image given by URL, cannot be checked without fetching the
@@ -88,7 +91,10 @@ def message_to_wire(message: BaseMessage) -> dict[str, Any]:
     elif isinstance(message, AIMessage):
         out = _assistant(message)
     elif isinstance(message, SystemMessage):
-        role = message.additional_kwargs.get("__openai_role__", "system")
+        role = message.additional_kwargs.get("__openai_role__") or "system"
+        if role not in ("system", "developer"):
+            msg = f"a system message's role must be system or developer, got {role!r}"
+            raise ValueError(msg)
         out = {"role": role, "content": _text_content(message.content, "system")}
     elif isinstance(message, ToolMessage):
         result = _tool_content(message.content)
@@ -103,6 +109,13 @@ def message_to_wire(message: BaseMessage) -> dict[str, Any]:
         }
     elif isinstance(message, ChatMessage):
         role = message.role
+        if role not in _CHAT_ROLES:
+            msg = (
+                f"ChatMessage role {role!r} has no Groq form (use one of "
+                f"{', '.join(sorted(_CHAT_ROLES))}, or a ToolMessage for tool "
+                "results)"
+            )
+            raise ValueError(msg)
         if role == "user":
             content: Any = _user_content(message.content)
         else:
@@ -133,7 +146,7 @@ def _text_of_blocks(content: Iterable[Any], where: str) -> str:
                 parts.append(str(block.get("text", "")))
             elif kind in ("reasoning", "thinking", "tool_call", "tool_use"):
                 continue  # carried elsewhere in the wire form, not as text
-            elif kind in _NOT_TEXT_BLOCKS:
+            elif isinstance(kind, str) and kind in _NOT_TEXT_BLOCKS:
                 # Carried as `tool_calls`, or a Groq built-in tool's call and
                 # result (v1 form), which the server ran and does not take back.
                 continue
@@ -165,24 +178,54 @@ def _user_content(content: str | list[Any]) -> str | list[dict[str, Any]]:
             raise ValueError(msg)
         kind = block.get("type")
         if kind == "text":
-            parts.append({"type": "text", "text": block["text"]})
+            text = block.get("text")
+            if not isinstance(text, str):
+                msg = f"a text content block needs a string 'text', got {text!r:.100}"
+                raise ValueError(msg)
+            parts.append({"type": "text", "text": text})
         elif kind == "image_url":
-            image = block["image_url"]
+            image = block.get("image_url")
             if isinstance(image, str):
                 image = {"url": image}
-            parts.append({"type": "image_url", "image_url": dict(image)})
-        elif is_data_content_block(dict(block)):
+            parts.append({"type": "image_url", "image_url": _image_url(image)})
+        elif isinstance(kind, str) and is_data_content_block(dict(block)):
             if block.get("type") != "image":
                 msg = (
                     f"Groq chat models take text and images only; "
                     f"got a {block.get('type')!r} content block"
                 )
                 raise ValueError(msg)
-            parts.append(convert_to_openai_data_block(dict(block)))
+            try:
+                part = convert_to_openai_data_block(dict(block))
+            except (KeyError, TypeError, ValueError) as exc:
+                msg = f"this image content block cannot be sent: {exc!r:.200}"
+                raise ValueError(msg) from None
+            image = _image_url(part.get("image_url"))
+            parts.append({"type": "image_url", "image_url": image})
         else:
             msg = f"user message content block of type {kind!r} is not supported"
             raise ValueError(msg)
     return parts
+
+
+def _image_url(image: Any) -> dict[str, Any]:
+    """An `image_url` object with a string `url`, or a `ValueError`."""
+    if not isinstance(image, Mapping) or not isinstance(image.get("url"), str):
+        msg = (
+            "an image_url content block needs a URL string or an object with a "
+            f"string 'url', got {image!r:.100}"
+        )
+        raise ValueError(msg)
+    return dict(image)
+
+
+def _arguments(args: Any, name: Any) -> str:
+    """Tool-call arguments as the JSON text Groq takes, or a `ValueError`."""
+    try:
+        return json.dumps(args, allow_nan=False)
+    except (TypeError, ValueError) as exc:
+        msg = f"the arguments of tool call {name!r:.64} are not JSON: {exc}"
+        raise ValueError(msg) from None
 
 
 def _tool_content(content: str | list[Any]) -> str:
@@ -214,7 +257,7 @@ def _assistant(message: AIMessage) -> dict[str, Any]:
     content = message.content
     text = _text_content(content, "assistant")
     tool_calls = [
-        _tool_call_to_wire(tc.get("id"), tc["name"], json.dumps(tc["args"]))
+        _tool_call_to_wire(tc.get("id"), tc["name"], _arguments(tc["args"], tc["name"]))
         for tc in message.tool_calls
     ]
     tool_calls.extend(
@@ -224,17 +267,13 @@ def _assistant(message: AIMessage) -> dict[str, Any]:
     if not tool_calls and isinstance(content, list):
         # v1 tool_call blocks or Anthropic-style tool_use blocks in the content.
         tool_calls = [
-            _tool_call_to_wire(
-                block.get("id"),
-                block["name"],
-                json.dumps(block.get("input") or block.get("args") or {}),
-            )
+            _block_tool_call(block)
             for block in content
             if isinstance(block, Mapping)
             and block.get("type") in ("tool_use", "tool_call")
         ]
-    if not tool_calls and "tool_calls" in message.additional_kwargs:
-        tool_calls = list(message.additional_kwargs["tool_calls"])
+    if not tool_calls and message.additional_kwargs.get("tool_calls"):
+        tool_calls = _wire_tool_calls(message.additional_kwargs["tool_calls"])
     out: dict[str, Any] = {"role": "assistant"}
     out["content"] = text if (text or not tool_calls) else None
     if tool_calls:
@@ -243,6 +282,39 @@ def _assistant(message: AIMessage) -> dict[str, Any]:
     if reasoning:
         out["reasoning"] = reasoning
     return out
+
+
+def _block_tool_call(block: Mapping[str, Any]) -> dict[str, Any]:
+    """A v1 `tool_call` (or Anthropic `tool_use`) block in wire form."""
+    name, call_id = block.get("name"), block.get("id")
+    if not isinstance(name, str) or not (call_id is None or isinstance(call_id, str)):
+        msg = (
+            f"a {block.get('type')} content block needs a string 'name' and a "
+            f"string or null 'id', got name={name!r:.64}, id={call_id!r:.64}"
+        )
+        raise ValueError(msg)
+    args = block.get("input") or block.get("args") or {}
+    return _tool_call_to_wire(call_id, name, _arguments(args, name))
+
+
+def _wire_tool_calls(raw: Any) -> list[dict[str, Any]]:
+    """`additional_kwargs["tool_calls"]` (already in wire form), checked."""
+    calls = raw if isinstance(raw, list) else [raw]
+    for call in calls:
+        function = call.get("function") if isinstance(call, Mapping) else None
+        if not (
+            isinstance(function, Mapping)
+            and isinstance(function.get("name"), str)
+            and isinstance(function.get("arguments"), str)
+            and (call.get("id") is None or isinstance(call.get("id"), str))
+        ):
+            msg = (
+                "additional_kwargs['tool_calls'] must hold OpenAI-format tool "
+                "calls ({'id', 'type': 'function', 'function': {'name', "
+                f"'arguments': JSON text}}}}), got {call!r:.100}"
+            )
+            raise ValueError(msg)
+    return [{"type": "function", **call} for call in calls]
 
 
 def _reasoning_of(message: AIMessage) -> str | None:

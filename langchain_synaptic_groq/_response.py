@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Mapping
 from typing import Any
 
@@ -12,11 +13,8 @@ from langchain_core.messages.ai import (
     OutputTokenDetails,
     UsageMetadata,
 )
-from langchain_core.messages.tool import tool_call_chunk
-from langchain_core.output_parsers.openai_tools import (
-    make_invalid_tool_call,
-    parse_tool_call,
-)
+from langchain_core.messages.tool import invalid_tool_call, tool_call_chunk
+from langchain_core.output_parsers.openai_tools import parse_tool_call
 from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
 
 from langchain_synaptic_groq.errors import (
@@ -29,7 +27,88 @@ from langchain_synaptic_groq.ratelimit import RateLimitState
 __all__ = ["StreamParser", "parse_completion", "usage_to_metadata"]
 
 PROVIDER = "groq"
+_TEXT_DELTA_KEYS = frozenset({"content", "role"})
 _TIMINGS = ("queue_time", "prompt_time", "completion_time", "total_time")
+# Credentials a server or a proxy might echo back: masked in the copy of the
+# headers that `include_response_headers` gives.
+_SECRET_HEADERS = frozenset(
+    {"authorization", "proxy-authorization", "cookie", "set-cookie", "x-api-key"}
+)
+
+
+# -- shape checks: Groq's JSON of the wrong type is a GroqAPIError naming the
+# field, never a KeyError/TypeError/AttributeError from deep inside.
+
+
+def _shape_error(what: str, value: Any, *, stream: bool = False) -> GroqAPIError:
+    cls = GroqStreamError if stream else GroqAPIError
+    return cls(f"Groq sent {what} of the wrong type: {value!r:.100}")
+
+
+def _mapping(value: Any, what: str, *, stream: bool = False) -> Mapping[str, Any]:
+    """`value` if it is an object, `{}` if it is absent; else the error."""
+    if value is None:
+        return {}
+    if not isinstance(value, Mapping):
+        raise _shape_error(what, value, stream=stream)
+    return value
+
+
+def _count(source: Mapping[str, Any], key: str, where: str) -> int | None:
+    """A token count, or `None` when absent; else the error."""
+    value = source.get(key)
+    if value is None:
+        return None
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, int | float)
+        or (isinstance(value, float) and not math.isfinite(value))
+    ):
+        raise _shape_error(f"{where}.{key} (a token count)", value)
+    return int(value)
+
+
+def _text_or_none(value: Any) -> str | None:
+    return value if isinstance(value, str) else None
+
+
+def _call_function(raw: Any, n: int, *, stream: bool = False) -> Mapping[str, Any]:
+    """The `function` of tool call `n`, once the call's field types are checked."""
+    if not isinstance(raw, Mapping):
+        raise _shape_error(f"tool call {n} (an object)", raw, stream=stream)
+    function = _mapping(
+        raw.get("function"), f"tool call {n}'s function (an object)", stream=stream
+    )
+    for where, value in (
+        ("id", raw.get("id")),
+        ("function.name", function.get("name")),
+        ("function.arguments", function.get("arguments")),
+    ):
+        if value is not None and not isinstance(value, str):
+            raise _shape_error(f"tool call {n}'s {where} (text)", value, stream=stream)
+    return function
+
+
+def _executed_tools(value: Any, *, stream: bool = False) -> list[Any]:
+    """Built-in tool runs, once the types core's translator relies on are checked."""
+    if not isinstance(value, list):
+        raise _shape_error("executed_tools (a list)", value, stream=stream)
+    for n, tool in enumerate(value):
+        if not isinstance(tool, Mapping):
+            raise _shape_error(f"executed tool {n} (an object)", tool, stream=stream)
+        for key in ("arguments", "type", "name"):
+            field = tool.get(key)
+            if field is not None and not isinstance(field, str):
+                what = f"executed tool {n}'s {key} (text)"
+                raise _shape_error(what, field, stream=stream)
+    return value
+
+
+def _public_headers(headers: Mapping[str, str]) -> dict[str, str]:
+    return {
+        name: "***" if name.lower() in _SECRET_HEADERS else value
+        for name, value in headers.items()
+    }
 
 
 def usage_to_metadata(usage: Mapping[str, Any]) -> UsageMetadata:
@@ -41,22 +120,25 @@ def usage_to_metadata(usage: Mapping[str, Any]) -> UsageMetadata:
     Returns:
         Token counts with cache-read and reasoning details where present.
     """
-    input_tokens = int(usage.get("prompt_tokens") or 0)
-    output_tokens = int(usage.get("completion_tokens") or 0)
-    total = usage.get("total_tokens")
+    usage = _mapping(usage, "usage (an object)")
+    input_tokens = _count(usage, "prompt_tokens", "usage") or 0
+    output_tokens = _count(usage, "completion_tokens", "usage") or 0
+    total = _count(usage, "total_tokens", "usage")
     meta = UsageMetadata(
         input_tokens=input_tokens,
         output_tokens=output_tokens,
-        total_tokens=int(total) if total is not None else input_tokens + output_tokens,
+        total_tokens=total if total is not None else input_tokens + output_tokens,
     )
-    prompt_details = usage.get("prompt_tokens_details") or {}
-    cached = prompt_details.get("cached_tokens")
+    where = "usage.prompt_tokens_details"
+    prompt_details = _mapping(usage.get("prompt_tokens_details"), where)
+    cached = _count(prompt_details, "cached_tokens", where)
     if cached is not None:
-        meta["input_token_details"] = InputTokenDetails(cache_read=int(cached))
-    completion_details = usage.get("completion_tokens_details") or {}
-    reasoning = completion_details.get("reasoning_tokens")
+        meta["input_token_details"] = InputTokenDetails(cache_read=cached)
+    where = "usage.completion_tokens_details"
+    completion_details = _mapping(usage.get("completion_tokens_details"), where)
+    reasoning = _count(completion_details, "reasoning_tokens", where)
     if reasoning is not None:
-        meta["output_token_details"] = OutputTokenDetails(reasoning=int(reasoning))
+        meta["output_token_details"] = OutputTokenDetails(reasoning=reasoning)
     return meta
 
 
@@ -93,7 +175,7 @@ def _response_metadata(
     if state is not None:
         meta["rate_limit"] = state.to_dict()
     if include_headers:
-        meta["headers"] = dict(headers)
+        meta["headers"] = _public_headers(headers)
     return meta
 
 
@@ -102,26 +184,39 @@ def _parse_tool_calls(
 ) -> tuple[list[Any], list[Any]]:
     tool_calls = []
     invalid = []
-    for raw in raw_calls:
-        function = raw.get("function") or {}
+    for n, raw in enumerate(raw_calls):
+        function = _call_function(raw, n)
         arguments = function.get("arguments")
         # Groq sends "null" (or nothing) for a call without arguments.
         if arguments in (None, "", "null"):
-            raw = {**raw, "function": {**function, "arguments": "{}"}}
+            function = {**function, "arguments": "{}"}
+            raw = {**raw, "function": function}
         try:
             parsed = parse_tool_call(raw, return_id=True)
         except Exception as exc:
-            invalid.append(make_invalid_tool_call(raw, str(exc)))
+            invalid.append(_invalid_call(raw, function, str(exc)))
             continue
         if parsed is None:
             continue
         if not isinstance(parsed.get("args"), dict):
-            invalid.append(
-                make_invalid_tool_call(raw, "tool arguments are not a JSON object")
-            )
+            error = "tool arguments are not a JSON object"
+            invalid.append(_invalid_call(raw, function, error))
             continue
         tool_calls.append(parsed)
     return tool_calls, invalid
+
+
+def _invalid_call(
+    raw: Mapping[str, Any], function: Mapping[str, Any], error: str
+) -> Any:
+    # Not core's `make_invalid_tool_call`: it indexes `function["name"]`,
+    # which a malformed call may lack.
+    return invalid_tool_call(
+        name=function.get("name"),
+        args=function.get("arguments"),
+        id=raw.get("id"),
+        error=error,
+    )
 
 
 def parse_completion(
@@ -148,18 +243,28 @@ def parse_completion(
         msg = f"Groq answered without choices: {str(data)[:200]}"
         raise GroqAPIError(msg, body=dict(data))
     usage = data.get("usage")
-    usage_meta = usage_to_metadata(usage) if isinstance(usage, Mapping) else None
+    usage_meta = usage_to_metadata(usage) if usage is not None else None
     generations = []
-    for choice in choices:
-        message = choice.get("message") or {}
+    for n, choice in enumerate(choices):
+        if not isinstance(choice, Mapping):
+            raise _shape_error(f"choice {n} (an object)", choice)
+        message = _mapping(choice.get("message"), f"choice {n}'s message (an object)")
+        for name in ("content", "reasoning"):
+            value = message.get(name)
+            if value is not None and not isinstance(value, str):
+                raise _shape_error(f"a message {name} (text)", value)
         additional: dict[str, Any] = {}
         reasoning = message.get("reasoning")
         if reasoning:
             additional["reasoning_content"] = reasoning
+        if message.get("executed_tools"):
+            _executed_tools(message["executed_tools"])
         for key in ("executed_tools", "annotations", "refusal"):
             if message.get(key):
                 additional[key] = message[key]
         raw_calls = message.get("tool_calls") or []
+        if not isinstance(raw_calls, list):
+            raise _shape_error("tool_calls (a list)", raw_calls)
         tool_calls, invalid = _parse_tool_calls(raw_calls)
         if raw_calls:
             additional["tool_calls"] = raw_calls
@@ -173,7 +278,7 @@ def parse_completion(
             response_metadata["logprobs"] = choice["logprobs"]
         ai = AIMessage(
             content=message.get("content") or "",
-            id=data.get("id"),
+            id=_text_or_none(data.get("id")),
             additional_kwargs=additional,
             tool_calls=tool_calls,
             invalid_tool_calls=invalid,
@@ -189,36 +294,99 @@ def parse_completion(
     return ChatResult(generations=generations, llm_output=llm_output)
 
 
-def _executed_blocks(parts: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def _executed_blocks(
+    parts: list[dict[str, Any]], runs: Mapping[int, Mapping[str, Any]]
+) -> list[dict[str, Any]]:
     """v1 blocks for one stream event's built-in tool runs.
 
     Core's groq translator makes `server_tool_call` / `server_tool_result`
     blocks from `executed_tools`, but numbers them by position within one
     message: in a stream every event starts again at `"0"`, and core's
     stream indexing would merge two tools' consecutive call blocks into one.
-    So each run is translated alone and its blocks are keyed by Groq's
-    `index`, as an invoke of the whole answer would number them.
+    So each run is translated alone, from everything seen of it so far
+    (`runs`, so the blocks equal those of an invoke), keyed by Groq's
+    `index`, and only the blocks this event's part brings are kept: the call
+    when it brings the arguments, the result when it brings the output.
     """
     blocks: list[dict[str, Any]] = []
     for part in parts:
-        key = str(part.get("index", 0))
+        index = part.get("index", 0)
+        run = runs.get(index, part) if isinstance(index, int) else part
+        key = str(index)
         alone = AIMessage(
             content="",
-            additional_kwargs={"executed_tools": [part]},
+            additional_kwargs={"executed_tools": [dict(run)]},
             response_metadata={"model_provider": PROVIDER},
         )
         for block in alone.content_blocks:
             out = dict(block)
-            if out.get("type") == "server_tool_call":
+            if out.get("type") == "server_tool_call" and "arguments" in part:
                 out["id"] = key
                 out["index"] = f"lc_stc_{key}"
-            elif out.get("type") == "server_tool_result":
+            elif out.get("type") == "server_tool_result" and "output" in part:
                 out["tool_call_id"] = key
                 out["index"] = f"lc_str_{key}"
             else:
                 continue
             blocks.append(out)
     return blocks
+
+
+# Speed: text deltas are most of every stream, and pydantic validation (even
+# model_construct) of the two objects below costs several times what parsing
+# the event's JSON does. `text_chunk` builds the very instances validation would
+# build (tests/unit/test_response.py pins that) without running it.
+_new = object.__new__
+_set = object.__setattr__
+
+
+def text_chunk(content: str, message_id: str | None) -> ChatGenerationChunk:
+    """A `ChatGenerationChunk` holding a plain text `AIMessageChunk`.
+
+    Args:
+        content: The text delta.
+        message_id: The completion id.
+
+    Returns:
+        The same objects `ChatGenerationChunk(message=AIMessageChunk(...))`
+        gives, built without validation.
+    """
+    message = _new(AIMessageChunk)
+    _set(
+        message,
+        "__dict__",
+        {
+            "content": content,
+            "additional_kwargs": {},
+            "response_metadata": {"model_provider": PROVIDER},
+            "type": "AIMessageChunk",
+            "name": None,
+            "id": message_id,
+            "tool_calls": [],
+            "invalid_tool_calls": [],
+            "usage_metadata": None,
+            "tool_call_chunks": [],
+            "chunk_position": None,
+        },
+    )
+    _set(message, "__pydantic_fields_set__", {"content", "response_metadata", "id"})
+    _set(message, "__pydantic_extra__", {})
+    _set(message, "__pydantic_private__", None)
+    generation = _new(ChatGenerationChunk)
+    _set(
+        generation,
+        "__dict__",
+        {
+            "text": content,
+            "generation_info": None,
+            "type": "ChatGenerationChunk",
+            "message": message,
+        },
+    )
+    _set(generation, "__pydantic_fields_set__", {"text", "message"})
+    _set(generation, "__pydantic_extra__", None)
+    _set(generation, "__pydantic_private__", None)
+    return generation
 
 
 class StreamParser:
@@ -235,12 +403,14 @@ class StreamParser:
         "_call_index",
         "_done",
         "_executed",
+        "_fast",
         "_finish_reason",
         "_headers",
         "_id",
         "_include_headers",
         "_logprobs",
         "_meta_source",
+        "_service_tier",
         "_usage",
         "_v1",
         "_x_groq",
@@ -263,6 +433,9 @@ class StreamParser:
         self._logprobs: list[Any] = []
         self._done = False
         self._id: str | None = None
+        # True once the first event has set the metadata and while no error
+        # event is pending: then plain text deltas may take the fast path.
+        self._fast = False
         # Tool-call indexes: Groq's index -> the index handed to core, and the
         # id seen at each handed-out index (see `_call_index_for`).
         self._call_index: dict[int, int] = {}
@@ -270,6 +443,8 @@ class StreamParser:
         # Built-in tool runs seen so far, by index (see
         # `_new_executed_tool_parts`).
         self._executed: dict[int, dict[str, Any]] = {}
+        # The tier the stream's events name (the last one that does).
+        self._service_tier: Any = None
 
     @property
     def done(self) -> bool:
@@ -292,6 +467,7 @@ class StreamParser:
             if line.startswith("event:") and line[6:].strip() == "error":
                 # The data line that follows carries the details; flag it.
                 self._meta_source["_error_event"] = True
+                self._fast = False
             return None
         payload = line[5:].strip()
         if payload == "[DONE]":
@@ -299,7 +475,7 @@ class StreamParser:
             return None
         try:
             data = json.loads(payload)
-        except ValueError:
+        except (ValueError, RecursionError):
             msg = f"Groq sent a stream event that is not JSON: {payload[:200]!r}"
             raise GroqStreamError(
                 msg, request_id=self._headers.get("x-request-id")
@@ -321,6 +497,25 @@ class StreamParser:
         Raises:
             GroqStreamError: When the event reports an error.
         """
+        if self._fast and "x_groq" not in data and "usage" not in data:
+            # Speed: most events are a plain text delta; recognise one with a
+            # few lookups and skip the general path below.
+            choices = data.get("choices")
+            if choices.__class__ is list and len(choices) == 1:
+                choice = choices[0]
+                delta = choice.get("delta") if choice.__class__ is dict else None
+                if (
+                    delta.__class__ is dict
+                    and choice.get("finish_reason") is None
+                    and choice.get("logprobs") is None
+                    and delta.keys() <= _TEXT_DELTA_KEYS
+                    and "error" not in data
+                ):
+                    content = delta.get("content")
+                    if content.__class__ is str:
+                        return text_chunk(content, self._id) if content else None
+                    if content is None:
+                        return None
         error = data.get("error")
         x_groq = data.get("x_groq")
         if error is None and self._meta_source.get("_error_event"):
@@ -332,20 +527,35 @@ class StreamParser:
             raise error_from_stream_payload(payload, self._headers)
         if not self._meta_source:
             self._meta_source = data
-            self._id = data.get("id")
+            self._id = _text_or_none(data.get("id"))
+            self._fast = True
         if isinstance(x_groq, dict):
             self._x_groq.update(x_groq)
             usage = x_groq.get("usage")
             if usage and self._usage is None:
-                self._usage = usage
+                self._usage = dict(_mapping(usage, "usage (an object)", stream=True))
         usage = data.get("usage")
         if usage and self._usage is None:
-            self._usage = usage
+            self._usage = dict(_mapping(usage, "usage (an object)", stream=True))
+        tier = data.get("service_tier")
+        if tier:
+            self._service_tier = tier
         choices = data.get("choices")
         if not choices:
             return None
+        if not isinstance(choices, list):
+            raise _shape_error("choices (a list)", choices, stream=True)
         choice = choices[0]
-        delta = choice.get("delta") or {}
+        if not isinstance(choice, Mapping):
+            raise _shape_error("choice 0 (an object)", choice, stream=True)
+        delta = _mapping(choice.get("delta"), "a delta (an object)", stream=True)
+        for name in ("content", "reasoning"):
+            value = delta.get(name)
+            if value is not None and not isinstance(value, str):
+                raise _shape_error(f"a delta {name} (text)", value, stream=True)
+        if not isinstance(delta.get("tool_calls") or [], list):
+            calls = delta.get("tool_calls")
+            raise _shape_error("delta tool_calls (a list)", calls, stream=True)
         finish_reason = choice.get("finish_reason")
         if finish_reason is not None:
             self._finish_reason = finish_reason
@@ -358,27 +568,14 @@ class StreamParser:
         raw_calls = delta.get("tool_calls")
         executed: list[dict[str, Any]] | None = None
         if delta.get("executed_tools"):
-            executed = self._new_executed_tool_parts(delta["executed_tools"])
+            executed = self._new_executed_tool_parts(
+                _executed_tools(delta["executed_tools"], stream=True)
+            )
         if not content and not reasoning and not raw_calls and not executed:
             return None
         if not reasoning and not raw_calls and not executed:
-            # Hot path: a plain text delta (most of every stream). Built with
-            # model_construct to skip validators that have nothing to do here.
-            return ChatGenerationChunk(
-                message=AIMessageChunk.model_construct(
-                    content=content,
-                    additional_kwargs={},
-                    response_metadata={"model_provider": PROVIDER},
-                    tool_call_chunks=[],
-                    tool_calls=[],
-                    invalid_tool_calls=[],
-                    type="AIMessageChunk",
-                    id=self._id,
-                    name=None,
-                    usage_metadata=None,
-                    chunk_position=None,
-                )
-            )
+            # Hot path: a plain text delta, most of every stream.
+            return text_chunk(content, self._id)
         additional: dict[str, Any] = {}
         if reasoning:
             additional["reasoning_content"] = reasoning
@@ -386,7 +583,7 @@ class StreamParser:
             additional["executed_tools"] = executed
         chunks = []
         for position, raw in enumerate(raw_calls or ()):
-            function = raw.get("function") or {}
+            function = _call_function(raw, position, stream=True)
             arguments = function.get("arguments")
             if arguments == "null":
                 arguments = "{}"
@@ -412,7 +609,7 @@ class StreamParser:
             if reasoning:
                 blocks.append({"type": "reasoning", "reasoning": reasoning})
             if executed:
-                blocks.extend(_executed_blocks(executed))
+                blocks.extend(_executed_blocks(executed, self._executed))
             if content:
                 blocks.append({"type": "text", "text": content})
             blocks.extend(
@@ -520,6 +717,8 @@ class StreamParser:
         source.pop("_error_event", None)
         if self._x_groq:
             source["x_groq"] = self._x_groq
+        if self._service_tier:
+            source["service_tier"] = self._service_tier
         meta = _response_metadata(
             source,
             self._finish_reason,
@@ -533,7 +732,10 @@ class StreamParser:
             # chunk carries them all, in `response_metadata` as for invoke.
             logprobs = {
                 "content": [
-                    item for lp in self._logprobs for item in (lp.get("content") or [])
+                    item
+                    for lp in self._logprobs
+                    if isinstance(lp, Mapping) and isinstance(lp.get("content"), list)
+                    for item in lp["content"]
                 ]
             }
             info["logprobs"] = logprobs

@@ -11,7 +11,6 @@ import warnings
 from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from operator import itemgetter
 from typing import Any, Literal, Self, TypeAlias
-from urllib.parse import urlsplit
 
 import httpx
 from langchain_core.callbacks import (
@@ -24,7 +23,7 @@ from langchain_core.language_models import (
     LanguageModelInput,
 )
 from langchain_core.language_models.model_profile import ModelProfile
-from langchain_core.messages import AIMessage, BaseMessage
+from langchain_core.messages import AIMessage, BaseMessage, convert_to_messages
 from langchain_core.output_parsers import (
     JsonOutputKeyToolsParser,
     JsonOutputParser,
@@ -54,9 +53,23 @@ from tenacity import RetryCallState
 
 from langchain_synaptic_groq._request import build_messages
 from langchain_synaptic_groq._response import StreamParser, parse_completion
-from langchain_synaptic_groq._transport import Transport, make_timeout
+from langchain_synaptic_groq._tokens import (
+    estimate_message_tokens,
+    estimate_text_tokens,
+)
+from langchain_synaptic_groq._transport import (
+    DEFAULT_MAX_RESPONSE_BYTES,
+    Transport,
+    make_timeout,
+    plain_http_origin,
+)
 from langchain_synaptic_groq.config import GroqConfig
-from langchain_synaptic_groq.models import GroqModel, model_info, warn_if_retired
+from langchain_synaptic_groq.models import (
+    GroqModel,
+    builtin_tool_model_ids,
+    model_info,
+    warn_if_retired,
+)
 from langchain_synaptic_groq.retry import (
     RetryConfig,
     arun_with_retries,
@@ -64,6 +77,7 @@ from langchain_synaptic_groq.retry import (
 )
 from langchain_synaptic_groq.retry import default_config as default_retry_config
 from langchain_synaptic_groq.tools import (
+    BUILTIN_TOOL_TYPES,
     ToolChoice,
     convert_tools,
     json_schema_response_format,
@@ -125,6 +139,9 @@ class ChatGroqSynaptic(BaseChatModel):
         reasoning_format / reasoning_effort / include_reasoning: For
             reasoning models.
         service_tier: `"auto"`, `"on_demand"`, `"flex"` or `"performance"`.
+        logprobs / top_logprobs / frequency_penalty / presence_penalty: Sent
+            when set; Groq accepts them but no Groq model supports them yet.
+        user: An id for your end user (helps Groq detect abuse).
         model_kwargs: Any other request parameter, sent as is.
 
     Key init args — client params:
@@ -222,6 +239,8 @@ class ChatGroqSynaptic(BaseChatModel):
         ```python
         model.invoke("Hi").usage_metadata
         # {'input_tokens': 36, 'output_tokens': 10, 'total_tokens': 46}
+        model.get_num_tokens_from_messages([("human", "Hi")])  # an estimate
+        # 35
         ```
 
     Response metadata:
@@ -282,13 +301,45 @@ class ChatGroqSynaptic(BaseChatModel):
     include_reasoning: bool | None = None
     """Whether to return reasoning (not together with `reasoning_format`)."""
     service_tier: ServiceTier | None = None
-    """Groq service tier."""
+    """Groq service tier: `"on_demand"` (Groq's default), `"flex"` (higher
+    limits, may answer 498 when busy), `"performance"`, or `"auto"`. The tier
+    that served the request is in `response_metadata["service_tier"]`."""
+    logprobs: bool | None = None
+    """Ask for the log probabilities of the output tokens, returned in
+    `response_metadata["logprobs"]` (on the final chunk when streaming).
+    Groq accepts the parameter but documents it as "not yet supported by any
+    of our models": expect no logprobs back today."""
+    top_logprobs: int | None = Field(default=None, ge=0, le=20)
+    """How many most likely tokens to return at each position, 0 to 20; needs
+    `logprobs=True`. Like `logprobs`, accepted but not yet supported by any
+    Groq model."""
+    frequency_penalty: float | None = Field(default=None, ge=-2.0, le=2.0)
+    """-2 to 2: positive values penalise tokens by how often they already
+    appear. Groq accepts it but documents it as not yet supported by any of
+    its models."""
+    presence_penalty: float | None = Field(default=None, ge=-2.0, le=2.0)
+    """-2 to 2: positive values penalise tokens that already appear at all.
+    Groq accepts it but documents it as not yet supported by any of its
+    models."""
+    user: str | None = None
+    """A unique id for your end user, which helps Groq monitor and detect
+    abuse."""
     include_response_headers: bool = False
     """Copy the raw response headers into `response_metadata["headers"]`."""
     timeout: Any = Field(
         default=None, validation_alias=AliasChoices("timeout", "request_timeout")
     )
     """Seconds, `(connect, read)`, or `httpx.Timeout`; `None` = 60 s / 5 s."""
+    stream_chunk_timeout: float | None = Field(default=None, gt=0)
+    """Seconds a stream may stay silent once its response has started (each
+    wait for the next piece of it) before `GroqTimeoutError`; `None` = the
+    read timeout. Not set lower by default: while Groq runs a built-in tool
+    (browser search, code) a stream can go quiet for many seconds."""
+    max_response_bytes: int | None = Field(default=DEFAULT_MAX_RESPONSE_BYTES, ge=1)
+    """The largest answer accepted, in bytes (32 MiB by default): a
+    non-streamed body, or all the events of one stream together. A larger
+    answer is refused (`GroqAPIError`, `code="response_too_large"`) while it
+    is read, before it fills memory. `None` = no limit."""
     max_retries: int = Field(default=2, ge=0)
     """Retries after the first attempt."""
     retry_config: RetryConfig | None = None
@@ -380,16 +431,19 @@ class ChatGroqSynaptic(BaseChatModel):
             )
             raise ValueError(msg)
         warn_if_retired(self.model)
-        url = self.base_url
-        if url.startswith("http://"):
-            host = urlsplit(url).hostname or ""
-            if host not in ("localhost", "127.0.0.1", "::1") and not host.endswith(
-                ".localhost"
-            ):
-                logger.warning(
-                    "base_url %s uses plain http: the API key would travel unencrypted",
-                    url,
-                )
+        exposed = plain_http_origin(self.base_url)
+        if exposed is not None and self.api_key is not None:
+            logger.warning(
+                "base_url %s uses plain http: the API key would travel unencrypted",
+                exposed,
+            )
+        return self
+
+    @model_validator(mode="after")
+    def _check_logprobs(self) -> Self:
+        if self.top_logprobs is not None and not self.logprobs:
+            msg = "top_logprobs needs logprobs=True (Groq rejects it otherwise)"
+            raise ValueError(msg)
         return self
 
     @classmethod
@@ -461,6 +515,11 @@ class ChatGroqSynaptic(BaseChatModel):
             "reasoning_effort",
             "include_reasoning",
             "service_tier",
+            "logprobs",
+            "top_logprobs",
+            "frequency_penalty",
+            "presence_penalty",
+            "user",
         ):
             value = getattr(self, name)
             if value is not None:
@@ -502,7 +561,7 @@ class ChatGroqSynaptic(BaseChatModel):
                 "Groq rejects the combination"
             )
             raise ValueError(msg)
-        body["messages"] = build_messages(messages)
+        body["messages"] = build_messages(messages, model=body["model"])
         if stream:
             body["stream"] = True
             if kwargs.get("stream_usage", self.stream_usage):
@@ -517,6 +576,8 @@ class ChatGroqSynaptic(BaseChatModel):
             id(self.default_headers),
             self.http_client,
             self.http_async_client,
+            self.stream_chunk_timeout,
+            self.max_response_bytes,
         )
         cached = self._transport_cache
         if cached is not None and cached[0] == key:
@@ -528,6 +589,8 @@ class ChatGroqSynaptic(BaseChatModel):
             default_headers=self.default_headers,
             http_client=self.http_client,
             http_async_client=self.http_async_client,
+            stream_chunk_timeout=self.stream_chunk_timeout,
+            max_response_bytes=self.max_response_bytes,
         )
         self._transport_cache = (key, transport)
         return transport
@@ -722,6 +785,7 @@ class ChatGroqSynaptic(BaseChatModel):
                 letters, digits, `_` or `-`), or if there are over 128 tools.
         """
         formatted = convert_tools(tools, strict=strict)
+        _warn_unsupported_builtin_tools(kwargs.get("model", self.model), formatted)
         if tool_choice is not None and tool_choice is not False:
             kwargs["tool_choice"] = tool_choice_to_wire(tool_choice, formatted)
         if parallel_tool_calls is not None:
@@ -858,6 +922,62 @@ class ChatGroqSynaptic(BaseChatModel):
             )
         return None
 
+    # -- token counting --------------------------------------------------------
+
+    def get_num_tokens(self, text: str) -> int:
+        """Estimate the tokens in a text, with no tokenizer installed.
+
+        Uses `custom_get_token_ids` when it is set; otherwise an estimate
+        made for the large BPE vocabularies of Groq's models (about
+        +/- 10-20 %; see `langchain_synaptic_groq._tokens` for how it was
+        measured). `transformers` is never needed.
+
+        Args:
+            text: Any text.
+
+        Returns:
+            The (estimated) number of tokens.
+        """
+        if self.custom_get_token_ids is not None:
+            return len(self.custom_get_token_ids(text))
+        return estimate_text_tokens(text)
+
+    def get_num_tokens_from_messages(
+        self,
+        messages: list[BaseMessage],
+        tools: Sequence[Any] | None = None,
+    ) -> int:
+        """Estimate the prompt tokens a request with these messages costs.
+
+        Counts the text, the model's chat-template tokens (role headers,
+        end-of-turn markers, the system preamble some templates always add,
+        the reply header), tool calls and reasoning in history, images (a
+        flat rough figure each) and, when given, the tool definitions. An
+        estimate, not the count Groq bills: read `usage_metadata` of a
+        response for that.
+
+        Args:
+            messages: The conversation (messages or anything LangChain
+                coerces to messages).
+            tools: Tools in any form `bind_tools` takes.
+
+        Returns:
+            The estimated number of prompt tokens.
+        """
+        count = None
+        if self.custom_get_token_ids is not None:
+            get_ids = self.custom_get_token_ids
+
+            def count(text: str) -> int:
+                return len(get_ids(text))
+
+        return estimate_message_tokens(
+            convert_to_messages(messages),
+            model=self.model,
+            tools=convert_tools(tools) if tools else None,
+            count_text=count,
+        )
+
     # -- models ----------------------------------------------------------------
 
     def list_models(self) -> list[GroqModelRecord]:
@@ -895,6 +1015,28 @@ def _known_names() -> set[str]:
         if field.alias:
             names.add(field.alias)
     return names
+
+
+def _warn_unsupported_builtin_tools(model: str, tools: list[dict[str, Any]]) -> None:
+    """Warn when a Groq built-in tool goes to a known model that lacks it.
+
+    A warning, not an error: the model table can lag behind Groq, which adds
+    built-in tools to models over time. Unknown ids are trusted.
+    """
+    info = model_info(model)
+    if info.context_window is None:
+        return
+    for tool in tools:
+        kind = tool.get("type")
+        if kind in BUILTIN_TOOL_TYPES and kind not in info.builtin_tools:
+            offered = ", ".join(builtin_tool_model_ids(kind)) or "no known model"
+            warnings.warn(
+                f"{model} does not offer Groq's built-in {kind} tool (known "
+                f"models with it: {offered}); Groq is likely to reject the "
+                "request",
+                UserWarning,
+                stacklevel=3,
+            )
 
 
 def _first_chunk(

@@ -44,7 +44,8 @@ def test_every_parameter_reaches_the_wire() -> None:
         reasoning_effort="low",
         reasoning_format="parsed",
         service_tier="flex",
-        model_kwargs={"user": "u-1", "frequency_penalty": 0.1},
+        user="u-1",
+        frequency_penalty=0.1,
     ).invoke("Hi")
     assert groq.body == {
         "model": "openai/gpt-oss-20b",
@@ -137,7 +138,7 @@ def test_every_message_kind_on_the_wire() -> None:
             ]
         ),
     ]
-    groq.model().invoke(history)
+    groq.model(model="meta-llama/llama-4-scout-17b-16e-instruct").invoke(history)
     assert groq.body["messages"] == [
         {"role": "system", "content": "Be brief."},
         {"role": "user", "content": "What is 2+2?", "name": "alice"},
@@ -202,7 +203,7 @@ def test_v1_ai_message_goes_back_in_wire_form() -> None:
 
 def test_v1_image_block_becomes_an_image_part() -> None:
     groq = ScriptedGroq(completion())
-    groq.model().invoke(
+    groq.model(model="meta-llama/llama-4-scout-17b-16e-instruct").invoke(
         [
             HumanMessage(
                 content=[
@@ -263,17 +264,19 @@ def test_too_many_images_names_the_limit() -> None:
     image = {"type": "image_url", "image_url": {"url": "https://x.test/a.png"}}
     groq = ScriptedGroq(completion())
     with pytest.raises(ValueError, match="at most 5 images"):
-        groq.model().invoke([HumanMessage(content=[image] * 6)])
+        groq.model(model="meta-llama/llama-4-scout-17b-16e-instruct").invoke(
+            [HumanMessage(content=[image] * 6)]
+        )
     assert groq.requests == []
 
 
 def test_unknown_kwargs_go_to_model_kwargs_with_a_warning() -> None:
     groq = ScriptedGroq(completion())
-    with pytest.warns(UserWarning, match="logprobs"):
-        model = groq.model(logprobs=True)
-    assert model.model_kwargs == {"logprobs": True}
+    with pytest.warns(UserWarning, match="logit_bias"):
+        model = groq.model(logit_bias={"1734": -100})
+    assert model.model_kwargs == {"logit_bias": {"1734": -100}}
     model.invoke("Hi")
-    assert groq.body["logprobs"] is True
+    assert groq.body["logit_bias"] == {"1734": -100}
 
 
 def test_known_field_inside_model_kwargs_is_an_error() -> None:
