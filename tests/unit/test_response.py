@@ -235,3 +235,29 @@ def test_pooled_async_client_is_per_event_loop() -> None:
     finally:
         loop_a.close()
         loop_b.close()
+
+
+def test_fast_text_chunk_equals_the_validated_objects() -> None:
+    # text_chunk skips pydantic validation for speed; it must build exactly
+    # what validation builds, or a langchain-core upgrade changed the models.
+    from langchain_core.outputs import ChatGenerationChunk
+
+    from langchain_synaptic_groq._response import text_chunk
+
+    fast = text_chunk("tok", "chatcmpl-1")
+    slow = ChatGenerationChunk(
+        message=AIMessageChunk(
+            content="tok",
+            response_metadata={"model_provider": "groq"},
+            id="chatcmpl-1",
+        )
+    )
+    assert fast == slow
+    assert fast.__dict__.keys() == slow.__dict__.keys()
+    assert fast.message.__dict__ == slow.message.__dict__
+    assert fast.message.model_fields_set == slow.message.model_fields_set
+    assert fast.message.__pydantic_extra__ == slow.message.__pydantic_extra__
+    assert fast.model_fields_set == slow.model_fields_set
+    merged = fast.message + fast.message
+    assert merged.content == "toktok"
+    assert merged.response_metadata == {"model_provider": "groq"}
