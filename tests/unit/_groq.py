@@ -1,8 +1,12 @@
-"""A scripted Groq for unit tests: records requests, replays canned answers."""
+"""Groq-shaped answers for the core tests, on the shared `_scripted` server.
+
+`_scripted.ScriptedGroq` records requests and replays queued answers; this
+module adds what the core tests check field by field: full Groq completions
+(timings, service tier, `x_groq`) and the rate-limit headers on every answer.
+"""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable
 from typing import Any
 
@@ -10,82 +14,9 @@ import httpx
 
 from langchain_synaptic_groq import ChatGroqSynaptic
 
+from . import _scripted
+
 MODEL = "llama-3.1-8b-instant"
-
-
-def completion(
-    content: str | None = "Hello",
-    *,
-    model: str = MODEL,
-    finish_reason: str = "stop",
-    tool_calls: list[dict[str, Any]] | None = None,
-    usage: dict[str, Any] | None = None,
-    **message_extra: Any,
-) -> dict[str, Any]:
-    message: dict[str, Any] = {"role": "assistant", "content": content}
-    if tool_calls is not None:
-        message["tool_calls"] = tool_calls
-    message.update(message_extra)
-    return {
-        "id": "chatcmpl-abc",
-        "object": "chat.completion",
-        "created": 1730000000,
-        "model": model,
-        "system_fingerprint": "fp_123",
-        "service_tier": "on_demand",
-        "choices": [
-            {
-                "index": 0,
-                "message": message,
-                "finish_reason": finish_reason,
-                "logprobs": None,
-            }
-        ],
-        "usage": usage
-        or {
-            "prompt_tokens": 12,
-            "completion_tokens": 3,
-            "total_tokens": 15,
-            "queue_time": 0.02,
-            "prompt_time": 0.001,
-            "completion_time": 0.004,
-            "total_time": 0.005,
-        },
-        "x_groq": {"id": "req_abc"},
-    }
-
-
-def delta_event(
-    content: str | None = None, *, finish_reason: str | None = None, **delta: Any
-) -> dict[str, Any]:
-    if content is not None:
-        delta["content"] = content
-    return {
-        "id": "chatcmpl-s",
-        "object": "chat.completion.chunk",
-        "created": 1730000000,
-        "model": MODEL,
-        "system_fingerprint": "fp_123",
-        "choices": [
-            {
-                "index": 0,
-                "delta": delta,
-                "finish_reason": finish_reason,
-                "logprobs": None,
-            }
-        ],
-    }
-
-
-def sse(events: Iterable[dict[str, Any] | str], *, done: bool = True) -> bytes:
-    out = []
-    for event in events:
-        text = event if isinstance(event, str) else json.dumps(event)
-        out.append(f"data: {text}\n\n")
-    if done:
-        out.append("data: [DONE]\n\n")
-    return "".join(out).encode()
-
 
 RATE_HEADERS = {
     "x-request-id": "req_hdr",
@@ -98,54 +29,88 @@ RATE_HEADERS = {
 }
 
 
-class ScriptedGroq:
-    """Answers queued responses in order and records each request body."""
+def completion(
+    content: str | None = "Hello",
+    *,
+    model: str = MODEL,
+    finish_reason: str = "stop",
+    tool_calls: list[dict[str, Any]] | None = None,
+    usage: dict[str, Any] | None = None,
+    **message_extra: Any,
+) -> dict[str, Any]:
+    body = _scripted.completion(
+        content,
+        tool_calls=tool_calls,
+        finish_reason=finish_reason,
+        model=model,
+        response_id="chatcmpl-abc",
+        usage=usage
+        or {
+            "prompt_tokens": 12,
+            "completion_tokens": 3,
+            "total_tokens": 15,
+            "queue_time": 0.02,
+            "prompt_time": 0.001,
+            "completion_time": 0.004,
+            "total_time": 0.005,
+        },
+    )
+    body["choices"][0]["message"].update(message_extra)
+    body["service_tier"] = "on_demand"
+    body["system_fingerprint"] = "fp_123"
+    body["x_groq"] = {"id": "req_abc"}
+    return body
+
+
+def delta_event(
+    content: str | None = None, *, finish_reason: str | None = None, **delta: Any
+) -> dict[str, Any]:
+    if content is not None:
+        delta["content"] = content
+    return _scripted.chunk(
+        delta, finish_reason=finish_reason, model=MODEL, response_id="chatcmpl-s"
+    )
+
+
+def sse(events: Iterable[dict[str, Any] | str], *, done: bool = True) -> bytes:
+    return _scripted.sse(events, done=done).encode()
+
+
+class ScriptedGroq(_scripted.ScriptedGroq):
+    """The shared scripted server, given its answers up front.
+
+    A dict is answered as JSON and bytes as an event stream, each with Groq's
+    rate-limit headers; an `httpx.Response` is answered as it is.
+    """
 
     def __init__(self, *answers: httpx.Response | dict[str, Any] | bytes) -> None:
-        self.answers = list(answers)
-        self.requests: list[httpx.Request] = []
-
-    @property
-    def bodies(self) -> list[dict[str, Any]]:
-        return [json.loads(r.content) for r in self.requests if r.content]
+        super().__init__()
+        for answer in answers:
+            if isinstance(answer, bytes):
+                self.reply(
+                    httpx.Response(
+                        200,
+                        content=answer,
+                        headers={"content-type": "text/event-stream", **RATE_HEADERS},
+                    )
+                )
+            elif isinstance(answer, dict):
+                self.reply_json(answer, headers=RATE_HEADERS)
+            else:
+                self.reply(answer)
 
     @property
     def body(self) -> dict[str, Any]:
-        return self.bodies[-1]
-
-    def _next(self, request: httpx.Request) -> httpx.Response:
-        self.requests.append(request)
-        if not self.answers:
-            msg = "ScriptedGroq ran out of answers"
-            raise AssertionError(msg)
-        answer = self.answers.pop(0) if len(self.answers) > 1 else self.answers[0]
-        if isinstance(answer, httpx.Response):
-            return answer
-        if isinstance(answer, bytes):
-            return httpx.Response(
-                200,
-                content=answer,
-                headers={"content-type": "text/event-stream", **RATE_HEADERS},
-            )
-        return httpx.Response(200, json=answer, headers=RATE_HEADERS)
-
-    def handler(self, request: httpx.Request) -> httpx.Response:
-        return self._next(request)
-
-    async def ahandler(self, request: httpx.Request) -> httpx.Response:
-        return self._next(request)
+        return self.last_body
 
     def model(self, **kwargs: Any) -> ChatGroqSynaptic:
-        params: dict[str, Any] = {}
+        params: dict[str, Any] = {"max_retries": 2}
         if "groq_api_key" not in kwargs:
             params["api_key"] = "gsk_unit_secret_key"
         if "model_name" not in kwargs:
             params["model"] = MODEL
         params.update(kwargs)
-        return ChatGroqSynaptic(
-            http_client=httpx.Client(transport=httpx.MockTransport(self.handler)),
-            http_async_client=httpx.AsyncClient(
-                transport=httpx.MockTransport(self.ahandler)
-            ),
-            **params,
-        )
+        for alias, name in (("groq_api_key", "api_key"), ("model_name", "model")):
+            if alias in params:
+                params.setdefault(name, params.pop(alias))
+        return super().model(**params)

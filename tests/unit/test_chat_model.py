@@ -58,7 +58,7 @@ def test_model_enum_member_is_accepted_and_sent_as_id() -> None:
 
 
 def test_custom_model_id_works_everywhere() -> None:
-    groq = ScriptedGroq(completion())
+    groq = ScriptedGroq(completion(), completion())
     model = groq.model(model=GroqModel.custom("llama-3.1-405b"))
     model.invoke("Hi")
     assert groq.body["model"] == "llama-3.1-405b"

@@ -92,7 +92,7 @@ def test_list_models(
     out = capsys.readouterr().out
     assert out == "llama-3.3-70b-versatile\tMeta\tcontext 131072\n"
     assert groq.requests[0].method == "GET"
-    assert groq.requests[0].url.path == "/openai/v1/models"
+    assert groq.requests[0].url == "https://api.groq.com/openai/v1/models"
 
 
 def test_api_error_exits_1(

@@ -109,7 +109,8 @@ def test_chatgroq_aliases_are_accepted() -> None:
 def test_streaming_body_asks_for_usage() -> None:
     from ._groq import delta_event, sse
 
-    groq = ScriptedGroq(sse([delta_event("a", finish_reason="stop")]))
+    events = sse([delta_event("a", finish_reason="stop")])
+    groq = ScriptedGroq(events, events)
     list(groq.model().stream("Hi"))
     assert groq.body["stream"] is True
     assert groq.body["stream_options"] == {"include_usage": True}

@@ -209,7 +209,7 @@ def test_stream_reasoning_lands_in_additional_kwargs() -> None:
 
 
 def test_async_invoke_works_under_a_new_event_loop_each_time() -> None:
-    groq = ScriptedGroq(completion("ok"))
+    groq = ScriptedGroq(*[completion("ok")] * 3)
     model = groq.model()
     for _ in range(3):
         assert asyncio.run(model.ainvoke("Hi")).content == "ok"
