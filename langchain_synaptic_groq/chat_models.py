@@ -150,6 +150,9 @@ class ChatGroqSynaptic(BaseChatModel):
             `GROQ_BASE_URL`), default `https://api.groq.com/openai/v1`.
         timeout: Seconds, `(connect, read)` or `httpx.Timeout`; default 60 s
             read / 5 s connect, never unbounded (alias `request_timeout`).
+        stream_chunk_timeout: Longest silence within a started stream, in
+            seconds (default: the read timeout).
+        max_response_bytes: Largest answer accepted (default 32 MiB).
         max_retries: Retries after the first attempt (default 2), or pass
             `retry_config` for the full policy.
         default_headers: Extra HTTP headers.

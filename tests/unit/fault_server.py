@@ -8,15 +8,25 @@ then reads what arrived (`server.requests`, `server.attempts`). Replies:
   JSON, a str or bytes as is, e.g. a proxy's HTML page).
 * `Stream(events, end=...)`: an SSE answer, one HTTP chunk per event, that ends
   with `[DONE]` (`"done"`), a clean end without `[DONE]` (`"close"`), a cut
-  connection in the middle of the chunked body (`"cut"`), or silence until the
-  client gives up (`"stall"`).
+  connection in the middle of the chunked body (`"cut"`), silence until the
+  client gives up (`"stall"`), or `[DONE]` and then that silence (`"hold"`).
 * `Hang()`: read the request and never answer (the client's timeout fires).
 * `Forever(reply)`: the same reply to every later request.
+* `Echo()`: a completion (or, for `"stream": true`, a stream) whose text is
+  the last user message of the request: a per-request marker comes back.
+* `Flood(prefix, total)`: a 200 whose body is `prefix` then filler up to
+  `total` bytes, sent piece by piece (chunked, no length), to check that the
+  client stops reading at its bound.
 
 Every response says `Connection: close`, so each attempt is a new connection
-and counting requests counts attempts. Tests that use the server need
-`pytest.mark.allow_hosts(["127.0.0.1"])` (pytest-socket), which lets them
-connect to loopback only, while the rest of the suite stays socket-free.
+and counting requests counts attempts. Set `server.keep_alive = True` (until
+the next `reset`) to answer `Connection: keep-alive` and serve several
+requests per connection; `connections_opened`, `open_connections` and
+`wait_until(...)` then show whether the client reuses or leaks connections.
+
+Tests that use the server need `pytest.mark.allow_hosts(["127.0.0.1"])`
+(pytest-socket), which lets them connect to loopback only, while the rest of
+the suite stays socket-free.
 """
 
 from __future__ import annotations
@@ -25,7 +35,7 @@ import asyncio
 import json
 import threading
 from collections import deque
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from http import HTTPStatus
 from typing import Any, Literal
@@ -60,7 +70,7 @@ class Stream:
     """A server-sent-event response (HTTP 200, chunked)."""
 
     events: Sequence[dict[str, Any] | str]
-    end: Literal["done", "close", "cut", "stall"] = "done"
+    end: Literal["done", "close", "cut", "stall", "hold"] = "done"
     headers: dict[str, str] = field(default_factory=dict)
 
 
@@ -70,13 +80,28 @@ class Hang:
 
 
 @dataclass(frozen=True)
+class Echo:
+    """Answer with the text of the request's last user message."""
+
+
+@dataclass(frozen=True)
+class Flood:
+    """A 200 body of `prefix` then filler, `total` bytes in all, chunked."""
+
+    prefix: bytes = b'{"choices": ['
+    total: int = 64 * 1024 * 1024
+    content_type: str = "application/json"
+    piece: int = 64 * 1024
+
+
+@dataclass(frozen=True)
 class Forever:
     """Answer every remaining request with `reply`."""
 
-    reply: Reply | Stream | Hang
+    reply: Reply | Stream | Hang | Echo | Flood
 
 
-Scripted = Reply | Stream | Hang | Forever
+Scripted = Reply | Stream | Hang | Echo | Flood | Forever
 
 
 @dataclass(frozen=True)
@@ -193,13 +218,18 @@ class FaultServer:
     def __init__(self) -> None:
         self.requests: list[Received] = []
         self._script: deque[Scripted] = deque()
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()  # `wait_until` predicates read under it
         self._arrived = threading.Condition(self._lock)
         self._loop: asyncio.AbstractEventLoop | None = None
         self._server: asyncio.Server | None = None
         self._writers: set[asyncio.StreamWriter] = set()
         self._thread: threading.Thread | None = None
         self.port = 0
+        #: Serve several requests per connection (`Connection: keep-alive`).
+        self.keep_alive = False
+        #: Connections accepted since the last `reset`.
+        self.connections_opened = 0
+        self._live = 0
 
     # -- lifecycle ---------------------------------------------------------------
 
@@ -248,6 +278,8 @@ class FaultServer:
         with self._lock:
             self._script.clear()
             self.requests = []
+            self.keep_alive = False
+            self.connections_opened = 0
         loop = self._loop
         if loop is not None and not loop.is_closed():
 
@@ -256,6 +288,22 @@ class FaultServer:
                     writer.close()
 
             loop.call_soon_threadsafe(close_all)
+
+    @property
+    def open_connections(self) -> int:
+        """Connections open now (the client's idle pooled ones included)."""
+        with self._lock:
+            return self._live
+
+    def wait_until(self, predicate: Callable[[], bool], timeout: float = 10.0) -> bool:
+        """Block until `predicate()` holds (checked on every server event).
+
+        Returns whether it held before `timeout`; for conditions that the
+        server thread reaches after the client returned (a connection the
+        client closed is seen closed a moment later).
+        """
+        with self._arrived:
+            return self._arrived.wait_for(predicate, timeout)
 
     @property
     def attempts(self) -> int:
@@ -273,7 +321,7 @@ class FaultServer:
             self._arrived.wait_for(lambda: len(self.requests) >= count, timeout)
             return len(self.requests)
 
-    def _next(self, request: Received) -> Reply | Stream | Hang:
+    def _next(self, request: Received) -> Reply | Stream | Hang | Echo | Flood:
         with self._lock:
             self.requests.append(request)
             self._arrived.notify_all()
@@ -287,26 +335,46 @@ class FaultServer:
 
     # -- HTTP --------------------------------------------------------------------
 
+    def _count(self, opened: int, closed: int) -> None:
+        with self._arrived:
+            self.connections_opened += opened
+            self._live += opened - closed
+            self._arrived.notify_all()
+
     async def _handle(
         self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter
     ) -> None:
         self._writers.add(writer)
+        self._count(1, 0)
         try:
-            request = await _read_request(reader)
-            if request is None:
-                return
-            reply = self._next(request)
-            if isinstance(reply, Hang):
-                await _until_closed(reader)
-            elif isinstance(reply, Stream):
-                await _write_stream(reader, writer, reply)
-            else:
-                await _write_reply(writer, reply)
+            while True:
+                request = await _read_request(reader)
+                if request is None:
+                    return
+                reply = self._next(request)
+                keep = self.keep_alive
+                if isinstance(reply, Echo):
+                    reply = _echo(request)
+                if isinstance(reply, Hang):
+                    await _until_closed(reader)
+                    return
+                if isinstance(reply, Flood):
+                    await _write_flood(writer, reply)
+                    return
+                if isinstance(reply, Stream):
+                    await _write_stream(reader, writer, reply, keep=keep)
+                    if reply.end in ("cut", "stall", "hold"):
+                        return
+                else:
+                    await _write_reply(writer, reply, keep=keep)
+                if not keep:
+                    return
         except (ConnectionError, asyncio.IncompleteReadError):
             pass
         finally:
             self._writers.discard(writer)
             writer.close()
+            self._count(0, 1)
 
 
 async def _read_request(reader: asyncio.StreamReader) -> Received | None:
@@ -332,17 +400,20 @@ async def _until_closed(reader: asyncio.StreamReader) -> None:
         pass
 
 
-def _head(status: int, headers: dict[str, str]) -> bytes:
+def _head(status: int, headers: dict[str, str], *, keep: bool = False) -> bytes:
     try:
         reason = HTTPStatus(status).phrase
     except ValueError:
         reason = "Unknown"
-    lines = [f"HTTP/1.1 {status} {reason}", "connection: close"]
+    connection = "keep-alive" if keep else "close"
+    lines = [f"HTTP/1.1 {status} {reason}", f"connection: {connection}"]
     lines.extend(f"{name}: {value}" for name, value in headers.items())
     return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
 
 
-async def _write_reply(writer: asyncio.StreamWriter, reply: Reply) -> None:
+async def _write_reply(
+    writer: asyncio.StreamWriter, reply: Reply, *, keep: bool = False
+) -> None:
     headers = dict(reply.headers)
     if isinstance(reply.body, dict):
         body = json.dumps(reply.body).encode()
@@ -353,7 +424,7 @@ async def _write_reply(writer: asyncio.StreamWriter, reply: Reply) -> None:
     else:
         body = reply.body or b""
     headers["content-length"] = str(len(body))
-    writer.write(_head(reply.status, headers) + body)
+    writer.write(_head(reply.status, headers, keep=keep) + body)
     await writer.drain()
 
 
@@ -368,17 +439,25 @@ def _chunk(data: bytes) -> bytes:
 
 
 async def _write_stream(
-    reader: asyncio.StreamReader, writer: asyncio.StreamWriter, stream: Stream
+    reader: asyncio.StreamReader,
+    writer: asyncio.StreamWriter,
+    stream: Stream,
+    *,
+    keep: bool = False,
 ) -> None:
     headers = {
         "content-type": "text/event-stream",
         "transfer-encoding": "chunked",
         **stream.headers,
     }
-    writer.write(_head(200, headers))
+    writer.write(_head(200, headers, keep=keep))
     for item in stream.events:
         writer.write(_chunk(_event(item)))
-    if stream.end == "done":
+    if stream.end == "hold":
+        # `[DONE]`, then neither the end of the body nor a close: some proxies
+        # hold a finished stream open like this.
+        writer.write(_chunk(b"data: [DONE]\n\n"))
+    elif stream.end == "done":
         writer.write(_chunk(b"data: [DONE]\n\n") + b"0\r\n\r\n")
     elif stream.end == "close":
         writer.write(b"0\r\n\r\n")
@@ -386,8 +465,32 @@ async def _write_stream(
         # Half a chunk, then the connection drops: an incomplete body.
         writer.write(b'40\r\ndata: {"choices"')
     await writer.drain()
-    if stream.end == "stall":
+    if stream.end in ("stall", "hold"):
         await _until_closed(reader)
+
+
+async def _write_flood(writer: asyncio.StreamWriter, flood: Flood) -> None:
+    headers = {"content-type": flood.content_type, "transfer-encoding": "chunked"}
+    writer.write(_head(200, headers) + _chunk(flood.prefix))
+    sent = len(flood.prefix)
+    filler = b" " * flood.piece
+    while sent < flood.total:
+        writer.write(_chunk(filler))
+        sent += len(filler)
+        await writer.drain()  # raises once the client hung up
+    writer.write(b"0\r\n\r\n")
+    await writer.drain()
+
+
+def _echo(request: Received) -> Reply | Stream:
+    """The request's last user message, sent back as the answer."""
+    body = request.body if isinstance(request.body, dict) else {}
+    users = [m for m in body.get("messages", []) if m.get("role") == "user"]
+    text = str(users[-1]["content"]) if users else ""
+    if body.get("stream"):
+        half = len(text) // 2
+        return Stream([delta(text[:half]), delta(text[half:]), final()])
+    return Reply(200, completion(text), {"x-request-id": f"req_{text[:40]}"})
 
 
 # -- fixtures -----------------------------------------------------------------
