@@ -16,6 +16,7 @@ from langchain_core.messages.ai import (
 from langchain_core.messages.tool import invalid_tool_call, tool_call_chunk
 from langchain_core.output_parsers.openai_tools import parse_tool_call
 from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
+from pydantic import BaseModel
 
 from langchain_synaptic_groq.errors import (
     GroqAPIError,
@@ -28,6 +29,9 @@ __all__ = ["StreamParser", "parse_completion", "usage_to_metadata"]
 
 PROVIDER = "groq"
 _TEXT_DELTA_KEYS = frozenset({"content", "role"})
+# Speed: json.loads re-checks its argument's type on every call; a stream
+# event is always a str, so its decoder is called directly.
+_decode_json = json.JSONDecoder().decode
 _TIMINGS = ("queue_time", "prompt_time", "completion_time", "total_time")
 # Credentials a server or a proxy might echo back: masked in the copy of the
 # headers that `include_response_headers` gives.
@@ -336,8 +340,14 @@ def _executed_blocks(
 # model_construct) of the two objects below costs several times what parsing
 # the event's JSON does. `text_chunk` builds the very instances validation would
 # build (tests/unit/test_response.py pins that) without running it.
+# A text chunk carries no `model_provider`: core's best-effort translation of
+# plain text equals the groq translator's, merging an empty dict per chunk is
+# cheaper, and the final chunk (and every non-text chunk) names the provider,
+# so the aggregated message has it.
 _new = object.__new__
-_set = object.__setattr__
+_set_fields = BaseModel.__dict__["__pydantic_fields_set__"].__set__
+_set_extra = BaseModel.__dict__["__pydantic_extra__"].__set__
+_set_private = BaseModel.__dict__["__pydantic_private__"].__set__
 
 
 def text_chunk(content: str, message_id: str | None) -> ChatGenerationChunk:
@@ -352,40 +362,29 @@ def text_chunk(content: str, message_id: str | None) -> ChatGenerationChunk:
         gives, built without validation.
     """
     message = _new(AIMessageChunk)
-    _set(
-        message,
-        "__dict__",
-        {
-            "content": content,
-            "additional_kwargs": {},
-            "response_metadata": {"model_provider": PROVIDER},
-            "type": "AIMessageChunk",
-            "name": None,
-            "id": message_id,
-            "tool_calls": [],
-            "invalid_tool_calls": [],
-            "usage_metadata": None,
-            "tool_call_chunks": [],
-            "chunk_position": None,
-        },
+    message.__dict__.update(
+        content=content,
+        additional_kwargs={},
+        response_metadata={},
+        type="AIMessageChunk",
+        name=None,
+        id=message_id,
+        tool_calls=[],
+        invalid_tool_calls=[],
+        usage_metadata=None,
+        tool_call_chunks=[],
+        chunk_position=None,
     )
-    _set(message, "__pydantic_fields_set__", {"content", "response_metadata", "id"})
-    _set(message, "__pydantic_extra__", {})
-    _set(message, "__pydantic_private__", None)
+    _set_fields(message, {"content", "id"})
+    _set_extra(message, {})
+    _set_private(message, None)
     generation = _new(ChatGenerationChunk)
-    _set(
-        generation,
-        "__dict__",
-        {
-            "text": content,
-            "generation_info": None,
-            "type": "ChatGenerationChunk",
-            "message": message,
-        },
+    generation.__dict__.update(
+        text=content, generation_info=None, type="ChatGenerationChunk", message=message
     )
-    _set(generation, "__pydantic_fields_set__", {"text", "message"})
-    _set(generation, "__pydantic_extra__", None)
-    _set(generation, "__pydantic_private__", None)
+    _set_fields(generation, {"text", "message"})
+    _set_extra(generation, None)
+    _set_private(generation, None)
     return generation
 
 
@@ -474,7 +473,7 @@ class StreamParser:
             self._done = True
             return None
         try:
-            data = json.loads(payload)
+            data = _decode_json(payload)
         except (ValueError, RecursionError):
             msg = f"Groq sent a stream event that is not JSON: {payload[:200]!r}"
             raise GroqStreamError(

@@ -8,6 +8,7 @@ import json
 import logging
 import os
 import re
+import ssl
 import threading
 import weakref
 from collections.abc import AsyncIterator, Iterator, Mapping
@@ -45,8 +46,12 @@ __all__ = [
 logger = logging.getLogger("langchain_synaptic_groq")
 
 DEFAULT_TIMEOUT = httpx.Timeout(60.0, connect=5.0)
-# As the Groq SDK: 100 connections, 20 kept alive.
-DEFAULT_LIMITS = httpx.Limits(max_connections=100, max_keepalive_connections=20)
+# As the Groq SDK: 100 connections, 20 kept alive. Idle connections expire
+# after 4 s, before the 5 s keep-alive timeout common to servers (llama.cpp,
+# nginx): reusing one the server is closing fails with "Server disconnected".
+DEFAULT_LIMITS = httpx.Limits(
+    max_connections=100, max_keepalive_connections=20, keepalive_expiry=4.0
+)
 _SLOTS = 100  # = DEFAULT_LIMITS.max_connections
 #: The largest answer read by default: a non-streamed body, or all the events
 #: of a stream together (decoded bytes). The longest Groq answer (65,536
@@ -175,6 +180,22 @@ if hasattr(os, "register_at_fork"):  # not on Windows
     os.register_at_fork(after_in_child=_after_fork_in_child)
 
 
+_ssl_context: ssl.SSLContext | None = None
+
+
+def _shared_ssl_context() -> ssl.SSLContext:
+    """One TLS context for every pooled client.
+
+    Building one loads the CA bundle (~15 ms); without sharing, each new event
+    loop (`asyncio.run` in a loop) would pay that for its client. Built as
+    httpx builds its default (certifi, or SSL_CERT_FILE / SSL_CERT_DIR).
+    """
+    global _ssl_context
+    if _ssl_context is None:
+        _ssl_context = httpx.create_ssl_context()
+    return _ssl_context
+
+
 def _timeout_key(timeout: httpx.Timeout) -> tuple[Any, ...]:
     return (timeout.connect, timeout.read, timeout.write, timeout.pool)
 
@@ -187,7 +208,11 @@ def _shared_sync(timeout: httpx.Timeout) -> _Shared:
             shared = _sync_clients.get(key)
             if shared is None:
                 shared = _Shared(
-                    httpx.Client(timeout=timeout, limits=DEFAULT_LIMITS),
+                    httpx.Client(
+                        timeout=timeout,
+                        limits=DEFAULT_LIMITS,
+                        verify=_shared_ssl_context(),
+                    ),
                     threading.BoundedSemaphore(_SLOTS),
                 )
                 _sync_clients[key] = shared
@@ -206,7 +231,9 @@ def _shared_async(timeout: httpx.Timeout) -> _Shared:
     shared = per_loop.get(key)
     if shared is None:
         shared = _Shared(
-            httpx.AsyncClient(timeout=timeout, limits=DEFAULT_LIMITS),
+            httpx.AsyncClient(
+                timeout=timeout, limits=DEFAULT_LIMITS, verify=_shared_ssl_context()
+            ),
             asyncio.BoundedSemaphore(_SLOTS),
         )
         per_loop[key] = shared
