@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
 from typing import Any
 
@@ -172,7 +172,12 @@ class RateLimitState:
 
     def to_dict(self) -> dict[str, Any]:
         """The fields that are set, as a plain dict for `response_metadata`."""
-        return {k: v for k, v in asdict(self).items() if v is not None}
+        # Not dataclasses.asdict: it deep-copies, and this runs per response.
+        return {
+            name: value
+            for name in self.__slots__
+            if (value := getattr(self, name)) is not None
+        }
 
 
 def limit_kind(
