@@ -7,10 +7,12 @@ Data flows one way: LangChain input -> `_request` (wire body) -> `_transport`
 from __future__ import annotations
 
 import logging
+import re
 import warnings
 from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from operator import itemgetter
 from typing import Any, Literal, Self, TypeAlias
+from urllib.parse import urlsplit
 
 import httpx
 from langchain_core.callbacks import (
@@ -101,6 +103,21 @@ StructuredMethod: TypeAlias = Literal["function_calling", "json_schema", "json_m
 _NOT_WIRE = frozenset({"ls_structured_output_format", "stream_usage", "stream"})
 
 
+# ChatGroq / ChatOpenAI parameters that are client settings, not request
+# parameters: unknown names otherwise go to the request body (model_kwargs).
+_NOT_REQUEST_PARAMS = {
+    "openai_api_key": "use api_key (a Groq key)",
+    "openai_api_base": "use base_url",
+    "openai_organization": "Groq has no organizations; remove it",
+    "organization": "Groq has no organizations; remove it",
+    "groq_proxy": "pass http_client=httpx.Client(proxy=...) instead",
+    "openai_proxy": "pass http_client=httpx.Client(proxy=...) instead",
+    "default_query": "pass http_client=httpx.Client(params=...) instead",
+    "extra_body": "put extra request fields in model_kwargs",
+}
+_SECRET_NAME = re.compile(r"api_?key|secret|password|access_token", re.IGNORECASE)
+
+
 class GroqModelRecord(BaseModel):
     """One model as `GET /models` describes it."""
 
@@ -115,11 +132,11 @@ class GroqModelRecord(BaseModel):
 
 
 class ChatGroqSynaptic(BaseChatModel):
-    r"""Groq chat models for LangChain, on a lean httpx client.
+    """Groq chat models for LangChain, on a lean httpx client.
 
-    A drop-in for `langchain_groq.ChatGroq`: the same parameter names are
-    accepted, with better metadata, typed errors, retries that honour Groq's
-    waits and a much cheaper hot path.
+    A drop-in for `langchain_groq.ChatGroq`: its parameter names are accepted
+    (all but `groq_proxy` and `default_query`), with better metadata, typed
+    errors, retries that honour Groq's waits and a much cheaper hot path.
 
     Setup:
         Install the package and set your key:
@@ -129,34 +146,36 @@ class ChatGroqSynaptic(BaseChatModel):
         export GROQ_API_KEY="gsk_..."
         ```
 
-    Key init args — completion params:
-        model: Model id or `GroqModel` member (alias `model_name`).
-        temperature: Sampling temperature, 0 to 2 (0 is sent as 0).
-        max_tokens: Longest completion (sent as `max_completion_tokens`).
-        top_p: Nucleus sampling, 0 to 1.
-        seed: Seed for best-effort determinism.
-        stop: Up to 4 stop sequences (alias `stop_sequences`).
-        reasoning_format / reasoning_effort / include_reasoning: For
-            reasoning models.
-        service_tier: `"auto"`, `"on_demand"`, `"flex"` or `"performance"`.
-        logprobs / top_logprobs / frequency_penalty / presence_penalty: Sent
-            when set; Groq accepts them but no Groq model supports them yet.
-        user: An id for your end user (helps Groq detect abuse).
-        model_kwargs: Any other request parameter, sent as is.
+    Key init args - completion params:
+        - `model`: Model id or `GroqModel` member (alias `model_name`).
+        - `temperature`: Sampling temperature, 0 to 2 (0 is sent as 0).
+        - `max_tokens`: Longest completion (sent as `max_completion_tokens`).
+        - `top_p`: Nucleus sampling, 0 to 1.
+        - `seed`: Seed for best-effort determinism.
+        - `stop`: Up to 4 stop sequences (alias `stop_sequences`).
+        - `reasoning_format` / `reasoning_effort` / `include_reasoning`: For
+          reasoning models.
+        - `service_tier`: `"auto"`, `"on_demand"`, `"flex"` or
+          `"performance"`.
+        - `logprobs` / `top_logprobs` / `frequency_penalty` /
+          `presence_penalty`: Sent when set; Groq accepts them but no Groq
+          model supports them yet.
+        - `user`: An id for your end user (helps Groq detect abuse).
+        - `model_kwargs`: Any other request parameter, sent as is.
 
-    Key init args — client params:
-        api_key: Groq key (alias `groq_api_key`, env `GROQ_API_KEY`).
-        base_url: API root (alias `groq_api_base`, env `GROQ_API_BASE`, then
-            `GROQ_BASE_URL`), default `https://api.groq.com/openai/v1`.
-        timeout: Seconds, `(connect, read)` or `httpx.Timeout`; default 60 s
-            read / 5 s connect, never unbounded (alias `request_timeout`).
-        stream_chunk_timeout: Longest silence within a started stream, in
-            seconds (default: the read timeout).
-        max_response_bytes: Largest answer accepted (default 32 MiB).
-        max_retries: Retries after the first attempt (default 2), or pass
-            `retry_config` for the full policy.
-        default_headers: Extra HTTP headers.
-        http_client / http_async_client: Your own httpx clients.
+    Key init args - client params:
+        - `api_key`: Groq key (alias `groq_api_key`, env `GROQ_API_KEY`).
+        - `base_url`: API root (alias `groq_api_base`, env `GROQ_API_BASE`,
+          then `GROQ_BASE_URL`), default `https://api.groq.com/openai/v1`.
+        - `timeout`: Seconds, `(connect, read)` or `httpx.Timeout`; default
+          60 s read / 5 s connect, never unbounded (alias `request_timeout`).
+        - `stream_chunk_timeout`: Longest silence within a started stream,
+          in seconds (default: the read timeout).
+        - `max_response_bytes`: Largest answer accepted (default 32 MiB).
+        - `max_retries`: Retries after the first attempt (default 2), or
+          pass `retry_config` for the full policy.
+        - `default_headers`: Extra HTTP headers.
+        - `http_client` / `http_async_client`: Your own httpx clients.
 
     Instantiate:
         ```python
@@ -193,7 +212,7 @@ class ChatGroqSynaptic(BaseChatModel):
 
         @tool
         def add(a: int, b: int) -> int:
-            \"\"\"Add two integers.\"\"\"
+            '''Add two integers.'''
             return a + b
 
 
@@ -257,7 +276,11 @@ class ChatGroqSynaptic(BaseChatModel):
         ```
     """
 
-    model_config = ConfigDict(populate_by_name=True, arbitrary_types_allowed=True)
+    # hide_input_in_errors: a ValidationError would otherwise print the whole
+    # constructor input, the plain API key included.
+    model_config = ConfigDict(
+        populate_by_name=True, arbitrary_types_allowed=True, hide_input_in_errors=True
+    )
 
     model: str = Field(
         default=DEFAULT_MODEL, validation_alias=AliasChoices("model", "model_name")
@@ -273,8 +296,10 @@ class ChatGroqSynaptic(BaseChatModel):
             ("GROQ_API_BASE", "GROQ_BASE_URL"), default=DEFAULT_BASE_URL
         ),
         validation_alias=AliasChoices("base_url", "groq_api_base"),
+        validate_default=True,
     )
-    """API root, ending in `/openai/v1` for Groq."""
+    """API root, e.g. `https://api.groq.com/openai/v1`; a host alone (as ChatGroq
+    takes it) gets `/openai/v1` appended."""
     temperature: float | None = Field(default=None, ge=0.0, le=2.0)
     """Sampling temperature, 0 to 2; unset means Groq's default (1)."""
     max_tokens: int | None = Field(
@@ -379,6 +404,15 @@ class ChatGroqSynaptic(BaseChatModel):
         unknown = [k for k in values if k not in known]
         if not unknown:
             return values
+        for name in unknown:
+            # Client settings of ChatGroq/ChatOpenAI, and anything that looks
+            # like a credential, must not end up in the request body.
+            hint = _NOT_REQUEST_PARAMS.get(name)
+            if hint is None and _SECRET_NAME.search(name):
+                hint = "it looks like a credential; pass the Groq key as api_key"
+            if hint is not None:
+                msg = f"{name} is not supported by ChatGroqSynaptic: {hint}"
+                raise ValueError(msg)
         values = dict(values)
         for name in unknown:
             warnings.warn(
@@ -390,6 +424,16 @@ class ChatGroqSynaptic(BaseChatModel):
             extra[name] = values.pop(name)
         values["model_kwargs"] = extra
         return values
+
+    @field_validator("base_url")
+    @classmethod
+    def _api_root(cls, value: str) -> str:
+        # ChatGroq and the groq SDK take the host and append /openai/v1
+        # themselves; a host-only URL (e.g. GROQ_API_BASE=https://api.groq.com)
+        # means the same here instead of 404s on every request.
+        if urlsplit(value).path in ("", "/"):
+            return value.rstrip("/") + "/openai/v1"
+        return value
 
     @field_validator("model", mode="before")
     @classmethod

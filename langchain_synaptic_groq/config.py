@@ -29,7 +29,7 @@ class GroqConfig(BaseModel):
         ```
     """
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", hide_input_in_errors=True)
 
     api_key: SecretStr
     """The Groq API key (kept secret in repr, str and dumps)."""

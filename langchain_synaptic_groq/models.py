@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 import warnings
 from dataclasses import dataclass
 from enum import StrEnum
@@ -302,5 +303,25 @@ def warn_if_retired(model_id: str) -> None:
             f"Groq has decommissioned the model {model_id!r}; requests will fail "
             "with model_decommissioned. See GroqModel for current models.",
             DeprecationWarning,
-            stacklevel=4,
+            stacklevel=_user_stacklevel(),
         )
+
+
+_INTERNAL = ("langchain_synaptic_groq", "langchain_core", "pydantic")
+
+
+def _user_stacklevel() -> int:
+    """The `stacklevel` that points `warnings.warn` at the user's code.
+
+    Construction passes through pydantic and langchain-core frames whose number
+    varies; a fixed level would blame one of them, and Python hides a
+    DeprecationWarning unless it is attributed to `__main__` or a test.
+    """
+    frame = sys._getframe(2)  # the caller of warn_if_retired
+    level = 2
+    while frame is not None and frame.f_globals.get("__name__", "").startswith(
+        _INTERNAL
+    ):
+        frame = frame.f_back  # type: ignore[assignment]
+        level += 1
+    return level

@@ -184,3 +184,50 @@ def test_plain_http_to_a_remote_host_warns(caplog: pytest.LogCaptureFixture) -> 
     with caplog.at_level("WARNING", logger="langchain_synaptic_groq"):
         ChatGroqSynaptic(api_key="k", base_url="http://127.0.0.1:8080/v1")
     assert caplog.text == ""
+
+
+def test_validation_errors_never_echo_the_constructor_input() -> None:
+    with pytest.raises(ValueError, match="temperature") as info:
+        ChatGroqSynaptic(api_key=SECRET, temperature=9)
+    assert SECRET not in str(info.value)
+    with pytest.raises(ValueError, match="use api_key") as info:
+        ChatGroqSynaptic(api_key=SECRET, openai_api_key="sk-openai-secret")
+    assert SECRET not in str(info.value)
+    assert "sk-openai-secret" not in str(info.value)
+
+
+@pytest.mark.parametrize(
+    "name", ["openai_api_key", "groq_proxy", "default_query", "my_secret_token_api_key"]
+)
+def test_client_settings_of_other_packages_never_reach_the_body(name: str) -> None:
+    with pytest.raises(ValueError, match=f"{name} is not supported"):
+        ChatGroqSynaptic(api_key="k", **{name: "value"})
+
+
+@pytest.mark.parametrize(
+    ("given", "expected"),
+    [
+        ("https://api.groq.com", "https://api.groq.com/openai/v1"),
+        ("https://api.groq.com/", "https://api.groq.com/openai/v1"),
+        ("http://127.0.0.1:8080/v1", "http://127.0.0.1:8080/v1"),
+        (
+            "https://proxy.example/groq/openai/v1",
+            "https://proxy.example/groq/openai/v1",
+        ),
+    ],
+)
+def test_host_only_base_url_gets_the_api_root(given: str, expected: str) -> None:
+    assert ChatGroqSynaptic(api_key="k", base_url=given).base_url == expected
+
+
+def test_host_only_env_base_url_gets_the_api_root(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("GROQ_API_BASE", "https://api.groq.com")
+    assert ChatGroqSynaptic(api_key="k").base_url == "https://api.groq.com/openai/v1"
+
+
+def test_retired_model_warning_points_at_the_caller() -> None:
+    with pytest.warns(DeprecationWarning, match="decommissioned") as record:
+        ChatGroqSynaptic(api_key="k", model=GroqModel.GEMMA2_9B_IT)
+    assert record[0].filename == __file__
