@@ -245,9 +245,7 @@ def test_fast_text_chunk_equals_the_validated_objects() -> None:
     from langchain_synaptic_groq._response import text_chunk
 
     fast = text_chunk("tok", "chatcmpl-1")
-    slow = ChatGenerationChunk(
-        message=AIMessageChunk(content="tok", id="chatcmpl-1")
-    )
+    slow = ChatGenerationChunk(message=AIMessageChunk(content="tok", id="chatcmpl-1"))
     assert fast == slow
     assert fast.__dict__.keys() == slow.__dict__.keys()
     assert fast.message.__dict__ == slow.message.__dict__
