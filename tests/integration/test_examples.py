@@ -1,0 +1,228 @@
+"""Every script in `examples/` runs against the real server and says what it shows.
+
+The docs include these files verbatim (pymdownx.snippets), so a page can never
+show code that does not run. Each example runs as its own process with the
+environment `python scripts/local_server.py run` would give it (or Groq's),
+and must exit 0 and print the lines listed here.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from langchain_core.language_models import BaseChatModel
+
+from langchain_synaptic_groq import ChatGroqSynaptic, GroqConfig, RetryConfig
+from tests.integration._target import Target
+
+ROOT = Path(__file__).resolve().parents[2]
+EXAMPLES = ROOT / "examples"
+DOCS = ROOT / "docs"
+TIMEOUT = 180
+
+# What each example must print, on the local server and on Groq alike.
+EXPECTED: dict[str, list[str]] = {
+    "invoke.py": [
+        "text: ",
+        "usage_metadata: {'input_tokens': ",
+        "model_provider: groq",
+    ],
+    "stream.py": ["chunks add up to: ", "usage_metadata: {", "finish_reason: "],
+    "async_calls.py": ["ainvoke: ", "astream: ", "gather: ", "abatch: 3 answers"],
+    "chain.py": [],
+    "config.py": [
+        "llama-3.3-70b-versatile 131072 32768",
+        "tools: True vision: False",
+        "gpt-oss-20b reasons: True",
+        "GroqModel.custom('my-fine-tune')",
+        "api_key=SecretStr('**********')",
+    ],
+    "tools.py": ["tool calls made: ", "final answer: "],
+    "agent.py": ["human: ", "final answer: "],
+    "langgraph_agent.py": ["model: "],
+    "structured_output.py": ["City(name=", "parsing_error: None", "raw usage: {"],
+    "json_mode.py": ["dict {"],
+    "errors.py": [
+        "GroqInvalidRequestError True",
+        "  status: 400",
+        "  retryable: False",
+        "GroqConnectionError | could not reach Groq",
+        "GroqTimeoutError | Groq did not answer in time",
+        "GroqError: True",
+    ],
+    "retries.py": [
+        "attempt 2 of 3",
+        "attempt 3 of 3",
+        "gave up: GroqConnectionError ['Gave up after 3 attempts.']",
+        "wrapped: ",
+    ],
+    "rate_limits.py": [
+        "live rate_limit: ",
+        "RateLimitState(limit_requests=14400, remaining_requests=14370, "
+        "reset_requests=179.56, limit_tokens=6000, remaining_tokens=5997, "
+        "reset_tokens=7.66, retry_after=None)",
+    ],
+    "reasoning.py": ["answer: ", "reasoning: ", "block types: "],
+    "vision.py": [
+        "vision models: ['meta-llama/llama-4-scout-17b-16e-instruct'",
+        "refused: llama-3.3-70b-versatile does not accept images on Groq",
+        "answer: ",
+    ],
+    "service_tier.py": ["served by tier: ", "served by tier (auto): "],
+    "models.py": [
+        "served: ",
+        "known: openai/gpt-oss-120b context=131072 reasoning=True",
+        "profile: {'max_input_tokens': 131072, 'reasoning_output': True}",
+        "estimated prompt tokens: ",
+        "billed prompt tokens: ",
+    ],
+    "builtin_tools.py": [
+        "gpt-oss-20b built-in tools: ('browser_search', 'code_interpreter')",
+        "warning: llama-3.1-8b-instant does not offer Groq's built-in",
+        "answer: ",
+    ],
+    "migrate_from_chatgroq.py": ["'model_provider'"],
+    "migrate_from_openai.py": [
+        "model_provider='openai'",
+        "model_provider='groq'",
+    ],
+}
+
+# What only the local server's answers show (Groq's differ, rightly).
+EXPECTED_LOCAL: dict[str, list[str]] = {
+    "invoke.py": ["timings: None", "rate_limit: None"],
+    "rate_limits.py": ["live rate_limit: None"],
+    "reasoning.py": ["reasoning: None", "block types: ['text']"],
+    "vision.py": ["answer: (skipped: the local SmolLM2 server takes no images)"],
+    "builtin_tools.py": ["answer: (skipped: the local server has no built-in tools)"],
+    "structured_output.py": ["method=json_schema: City("],
+    "service_tier.py": ["served by tier: None"],
+}
+
+EXPECTED_GROQ: dict[str, list[str]] = {
+    "invoke.py": ["service_tier: on_demand", "rate_limit: {"],
+    "rate_limits.py": ["live rate_limit: {"],
+    "vision.py": ["answer: "],
+    "service_tier.py": ["served by tier: on_demand"],
+}
+
+_GROQ_ENV = ("GROQ_API_KEY", "GROQ_API_BASE", "GROQ_BASE_URL", "SYNAPTIC_GROQ_MODEL")
+
+
+def _scripts() -> list[str]:
+    return sorted(p.name for p in EXAMPLES.glob("*.py"))
+
+
+def _clean_env() -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k not in _GROQ_ENV}
+    env["LANGSMITH_TRACING"] = "false"
+    env["LANGCHAIN_TRACING_V2"] = "false"
+    env["PYTHONUNBUFFERED"] = "1"
+    no_proxy = [env.get("NO_PROXY", ""), "127.0.0.1", "localhost"]
+    env["NO_PROXY"] = env["no_proxy"] = ",".join(filter(None, no_proxy))
+    return env
+
+
+def _env_for(target: Target) -> dict[str, str]:
+    """The environment `scripts/local_server.py run` (or a Groq user) sets."""
+    env = _clean_env()
+    env["GROQ_API_KEY"] = target.api_key
+    env["GROQ_API_BASE"] = target.base_url
+    env["SYNAPTIC_GROQ_MODEL"] = target.model
+    return env
+
+
+def _run(cmd: list[str], env: dict[str, str]) -> tuple[str, float]:
+    started = time.perf_counter()
+    proc = subprocess.run(
+        cmd,
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=TIMEOUT,
+        check=False,
+    )
+    elapsed = time.perf_counter() - started
+    output = proc.stdout + proc.stderr
+    assert proc.returncode == 0, (
+        f"{' '.join(cmd[1:])} exited {proc.returncode} after {elapsed:.1f}s:\n{output}"
+    )
+    return output, elapsed
+
+
+def test_every_example_is_checked() -> None:
+    assert _scripts(), "no examples found"
+    assert sorted(EXPECTED) == _scripts(), (
+        "list each examples/*.py in EXPECTED (and nothing else)"
+    )
+
+
+def _pages() -> dict[str, str]:
+    return {p.name: p.read_text(encoding="utf-8") for p in DOCS.glob("*.md")}
+
+
+def test_every_example_is_on_a_page() -> None:
+    included = "\n".join(_pages().values())
+    files = sorted(EXAMPLES.glob("*.py")) + sorted(EXAMPLES.glob("testing/*.py"))
+    missing = [
+        str(f.relative_to(ROOT))
+        for f in files
+        if f"\n{f.relative_to(ROOT)}\n" not in included
+    ]
+    assert not missing, f"examples no page includes: {missing}"
+
+
+def test_python_on_the_pages_is_only_included_examples() -> None:
+    """A page never types code itself: each python block includes a file."""
+    fence = re.compile(r"^```python\n(.*?)^```", re.MULTILINE | re.DOTALL)
+    include = re.compile(r"--8<--\n(examples/[\w/]+\.py)\n--8<--\n")
+    for name, text in _pages().items():
+        for block in fence.findall(text):
+            assert include.fullmatch(block), f"{name}: typed code block {block!r}"
+
+
+def test_every_parameter_is_documented() -> None:
+    """The configuration and errors pages name every field of the public models."""
+    pages = _pages()
+    own = set(ChatGroqSynaptic.model_fields) - set(BaseChatModel.model_fields)
+    for page, names in (
+        ("configuration.md", own | set(GroqConfig.model_fields)),
+        ("errors.md", set(RetryConfig.model_fields)),
+    ):
+        missing = sorted(n for n in names if f"`{n}`" not in pages[page])
+        assert not missing, f"{page} does not name {missing}"
+
+
+@pytest.mark.parametrize("script", _scripts())
+def test_example_runs(script: str, target: Target) -> None:
+    output, _ = _run([sys.executable, str(EXAMPLES / script)], _env_for(target))
+    extra = EXPECTED_LOCAL if target.is_local else EXPECTED_GROQ
+    for expected in EXPECTED.get(script, []) + extra.get(script, []):
+        assert expected in output, f"{script} did not print {expected!r}:\n{output}"
+    assert "Traceback" not in output, output
+
+
+def test_testing_example(target: Target) -> None:
+    """examples/testing: an app's own pytest suite, with its own local server."""
+    if not target.is_local:
+        pytest.skip("runs its own local llama.cpp server; runs with the local target")
+    output, _ = _run(
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "examples/testing",
+            "-q",
+            "-p",
+            "no:cacheprovider",
+        ],
+        _clean_env(),
+    )
+    assert "4 passed" in output, output
