@@ -6,6 +6,7 @@ Data flows one way: LangChain input -> `_request` (wire body) -> `_transport`
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
 import warnings
@@ -392,7 +393,7 @@ class ChatGroqSynaptic(BaseChatModel):
     def _collect_model_kwargs(cls, values: Any) -> Any:
         if not isinstance(values, dict):
             return values
-        known = _known_names()
+        known = _known_names(cls)
         extra = dict(values.get("model_kwargs") or {})
         clash = sorted(known & extra.keys())
         if clash:
@@ -1050,9 +1051,11 @@ class ChatGroqSynaptic(BaseChatModel):
         return [GroqModelRecord.model_validate(m) for m in data.get("data") or []]
 
 
-def _known_names() -> set[str]:
+@functools.cache
+def _known_names(cls: type[BaseModel]) -> frozenset[str]:
+    """Field names and aliases of a model class (cached: runs per construction)."""
     names: set[str] = set()
-    for name, field in ChatGroqSynaptic.model_fields.items():
+    for name, field in cls.model_fields.items():
         names.add(name)
         alias = field.validation_alias
         if isinstance(alias, AliasChoices):
@@ -1061,7 +1064,7 @@ def _known_names() -> set[str]:
             names.add(alias)
         if field.alias:
             names.add(field.alias)
-    return names
+    return frozenset(names)
 
 
 def _warn_unsupported_builtin_tools(model: str, tools: list[dict[str, Any]]) -> None:
