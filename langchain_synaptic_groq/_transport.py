@@ -25,6 +25,7 @@ from urllib.parse import urlsplit
 import httpx
 from pydantic import SecretStr
 
+from langchain_synaptic_groq import _pool
 from langchain_synaptic_groq.errors import (
     GroqAPIError,
     GroqConnectionError,
@@ -207,14 +208,13 @@ def _shared_sync(timeout: httpx.Timeout) -> _Shared:
         with _lock:
             shared = _sync_clients.get(key)
             if shared is None:
-                shared = _Shared(
-                    httpx.Client(
-                        timeout=timeout,
-                        limits=DEFAULT_LIMITS,
-                        verify=_shared_ssl_context(),
-                    ),
-                    threading.BoundedSemaphore(_SLOTS),
+                client = httpx.Client(
+                    timeout=timeout,
+                    limits=DEFAULT_LIMITS,
+                    verify=_shared_ssl_context(),
                 )
+                _pool.install(client)
+                shared = _Shared(client, threading.BoundedSemaphore(_SLOTS))
                 _sync_clients[key] = shared
     return shared
 
@@ -230,12 +230,11 @@ def _shared_async(timeout: httpx.Timeout) -> _Shared:
     key = _timeout_key(timeout)
     shared = per_loop.get(key)
     if shared is None:
-        shared = _Shared(
-            httpx.AsyncClient(
-                timeout=timeout, limits=DEFAULT_LIMITS, verify=_shared_ssl_context()
-            ),
-            asyncio.BoundedSemaphore(_SLOTS),
+        client = httpx.AsyncClient(
+            timeout=timeout, limits=DEFAULT_LIMITS, verify=_shared_ssl_context()
         )
+        _pool.install(client)
+        shared = _Shared(client, asyncio.BoundedSemaphore(_SLOTS))
         per_loop[key] = shared
     return shared
 

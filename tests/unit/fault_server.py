@@ -14,6 +14,8 @@ then reads what arrived (`server.requests`, `server.attempts`). Replies:
 * `Forever(reply)`: the same reply to every later request.
 * `Echo()`: a completion (or, for `"stream": true`, a stream) whose text is
   the last user message of the request: a per-request marker comes back.
+* `Together(reply, size)`: hold `reply` until `size` requests wait for it,
+  then answer them all at once: that many requests were in flight together.
 * `Flood(prefix, total)`: a 200 whose body is `prefix` then filler up to
   `total` bytes, sent piece by piece (chunked, no length), to check that the
   client stops reading at its bound.
@@ -32,6 +34,7 @@ the suite stays socket-free.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import threading
 from collections import deque
@@ -95,13 +98,21 @@ class Flood:
 
 
 @dataclass(frozen=True)
+class Together:
+    """Hold `reply` until `size` requests wait for it (10 s at most)."""
+
+    reply: Reply
+    size: int
+
+
+@dataclass(frozen=True)
 class Forever:
     """Answer every remaining request with `reply`."""
 
-    reply: Reply | Stream | Hang | Echo | Flood
+    reply: Reply | Stream | Hang | Echo | Flood | Together
 
 
-Scripted = Reply | Stream | Hang | Echo | Flood | Forever
+Scripted = Reply | Stream | Hang | Echo | Flood | Together | Forever
 
 
 @dataclass(frozen=True)
@@ -230,6 +241,8 @@ class FaultServer:
         #: Connections accepted since the last `reset`.
         self.connections_opened = 0
         self._live = 0
+        # Together groups filling up: id -> (the item, waiting count, event).
+        self._groups: dict[int, tuple[Together, int, asyncio.Event]] = {}
 
     # -- lifecycle ---------------------------------------------------------------
 
@@ -284,6 +297,7 @@ class FaultServer:
         if loop is not None and not loop.is_closed():
 
             def close_all() -> None:
+                self._groups.clear()
                 for writer in list(self._writers):
                     writer.close()
 
@@ -321,7 +335,9 @@ class FaultServer:
             self._arrived.wait_for(lambda: len(self.requests) >= count, timeout)
             return len(self.requests)
 
-    def _next(self, request: Received) -> Reply | Stream | Hang | Echo | Flood:
+    def _next(
+        self, request: Received
+    ) -> Reply | Stream | Hang | Echo | Flood | Together:
         with self._lock:
             self.requests.append(request)
             self._arrived.notify_all()
@@ -355,6 +371,9 @@ class FaultServer:
                 keep = self.keep_alive
                 if isinstance(reply, Echo):
                     reply = _echo(request)
+                if isinstance(reply, Together):
+                    await self._together(reply)
+                    reply = reply.reply
                 if isinstance(reply, Hang):
                     await _until_closed(reader)
                     return
@@ -375,6 +394,18 @@ class FaultServer:
             self._writers.discard(writer)
             writer.close()
             self._count(0, 1)
+
+    async def _together(self, item: Together) -> None:
+        # Runs on the server's loop only, so the groups need no lock.
+        _, waiting, full = self._groups.get(id(item), (item, 0, asyncio.Event()))
+        waiting += 1
+        if waiting >= item.size:
+            full.set()
+            self._groups.pop(id(item), None)  # the next ones form a new group
+            return
+        self._groups[id(item)] = (item, waiting, full)
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(full.wait(), 10)
 
 
 async def _read_request(reader: asyncio.StreamReader) -> Received | None:
