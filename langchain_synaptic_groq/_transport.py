@@ -644,10 +644,10 @@ class Transport:
         """Open a server-sent-event stream.
 
         Yields:
-            The response headers and an iterator over the event lines. The
-            response is closed when the block exits, even if the consumer
-            stopped early; its connection is then dropped unless the body
-            was read to its end.
+            The response headers and an iterator over the event lines (blank
+            separator lines left out). The response is closed when the block
+            exits, even if the consumer stopped early; its connection is then
+            dropped unless the body was read to its end.
 
         Raises:
             GroqError: For an HTTP error status or a transport failure.
@@ -690,10 +690,11 @@ class Transport:
         """Async `stream`.
 
         Yields:
-            The response headers and an async iterator over the event lines.
-            When the block exits after `[DONE]`, the end of the body is read
-            (for at most 0.25 s) so the connection can be reused; otherwise
-            the response is closed and its connection dropped.
+            The response headers and an async iterator over the event lines
+            (blank separator lines left out). When the block exits after
+            `[DONE]`, the end of the body is read (for at most 0.25 s) so the
+            connection can be reused; otherwise the response is closed and its
+            connection dropped.
 
         Raises:
             GroqError: For an HTTP error status or a transport failure.
@@ -789,7 +790,7 @@ _EOL = re.compile(rb"\r\n|\r|\n")
 
 
 class _SSELines:
-    """Splits a byte stream into event-stream lines, counting the bytes.
+    """Splits a byte stream into non-blank event-stream lines, counting bytes.
 
     Event streams are UTF-8 whatever the headers say: bad bytes become
     U+FFFD (as in browsers) and a leading byte-order mark is dropped.
@@ -844,7 +845,10 @@ class _SSELines:
             parts[0] = b"".join(self._held)
         tail = parts.pop()
         self._held = [tail] if tail else []
-        lines = [part.decode("utf-8", "replace") for part in parts]
+        # Blank lines only separate events (Groq's carry one data line each).
+        lines = [part.decode("utf-8", "replace") for part in parts if part]
+        if not lines:
+            return lines  # `_batch` keeps the lines that may hold [DONE]
         if self._batch is None and lines[0].startswith("\ufeff"):
             lines[0] = lines[0][1:]
         self._batch = lines

@@ -255,3 +255,34 @@ def test_fast_text_chunk_equals_the_validated_objects() -> None:
     merged = fast.message + fast.message
     assert merged.content == "toktok"
     assert merged.response_metadata == {}
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [
+        '{"choices": []} {"choices": []}',  # two values on one line
+        '{"choices": [}',
+        '{"choices": [{"delta": {"content": "\\x"}}]}',  # a bad escape
+        "",
+        "nul",
+        "[" * 100_000,
+    ],
+)
+def test_a_stream_event_that_is_not_one_json_value_raises(payload: str) -> None:
+    from langchain_synaptic_groq import GroqStreamError
+
+    groq = ScriptedGroq(sse([delta_event("a"), f"data: {payload}"]))
+    with pytest.raises(GroqStreamError, match="not JSON"):
+        list(groq.model(max_retries=0).stream("Hi"))
+
+
+def test_stream_events_decode_as_json_loads_does() -> None:
+    # Padding around the value, NaN and non-ASCII escapes as json.loads reads them.
+    events = [
+        'data:  {"id": "c", "choices": [{"index": 0, "delta": {"content": '
+        '"\\u00e9"}}]}  ',
+        'data: {"id": "c", "choices": [{"index": 0, "delta": {"content": "!"}}], '
+        '"x": NaN}',
+    ]
+    chunks = list(ScriptedGroq(sse(events)).model().stream("Hi"))
+    assert "".join(str(c.content) for c in chunks) == "é!"
