@@ -1,24 +1,28 @@
-"""A linear-cost connection-assignment pass for our pooled httpx clients.
+"""A corrected connection-assignment pass for our pooled httpx clients.
 
 httpcore 1.0 runs `_assign_requests_to_connections` every time a request
-starts or a response closes. Its pass has two faults that show as soon as
-more than `max_keepalive_connections` (20) requests are in flight, as in any
-agent or batch fanning out to Groq:
+starts or a response closes. Its pass has three faults:
 
 * it compares the count of *all* connections, not of idle ones, with
-  `max_keepalive_connections`, so every connection that finishes while
-  others are busy is closed at once, and the next burst opens new ones
-  (a new TCP and TLS handshake with Groq for each);
+  `max_keepalive_connections`, so once more than 20 requests are in flight
+  (an agent or a batch fanning out to Groq) every connection that finishes
+  while others are busy is closed, and the next burst opens new ones, each
+  with a new TCP and TLS handshake;
 * it rebuilds the idle list once per idle connection and the candidate lists
-  once per queued request: O(connections x (connections + queued)) per pass.
+  once per queued request: O(connections x (connections + queued)) per pass;
+* a request cancelled between the pass creating a connection for it and
+  opening it leaves that connection in the pool for good, holding a slot;
+  enough such cancellations and every request ends in `PoolTimeout`
+  (encode/httpcore#1093).
 
 Measured on the benchmark's loopback server with 100 requests in flight, the
 stock pass left throughput between 590 and 950 requests/s from one run to the
-next; with this pass it is about 1,020 requests/s in every run (see
-`benchmarks/`). The fix is upstream but unreleased (encode/httpcore#1035, and
-the same rewrite in pydantic/httpx2#974 and #1075); this module ports its
-approach to httpcore 1.0. It is written by hand because no released httpx /
-httpcore pair has it.
+next; with this pass it is about 1,050 requests/s in every run (see
+`benchmarks/`). The fixes are open pull requests in httpcore
+(encode/httpcore#1035, #1099) and released only in pydantic's fork httpx2
+(pydantic/httpx2#974, #983, #1075), whose client classes are not httpx's:
+moving to it would change what users pass as `http_client`. So this module
+ports their approach to httpcore 1.0, by hand.
 
 The pass is installed only on the clients this package builds for itself
 (HTTP/1.1, no proxy), and only on the httpcore line it was written against;
@@ -41,9 +45,10 @@ def assign_requests_to_connections(pool: Any) -> list[Any]:
     """One assignment pass, linear in connections plus requests.
 
     Same decisions as httpcore's pass, in the same order (oldest connection
-    first), with two changes: the keep-alive bound counts idle connections,
-    and a connection a request holds (sending, reading, or assigned and about
-    to send) is never closed or handed to a second request.
+    first), with three changes: the keep-alive bound counts idle connections;
+    a connection a request holds (sending, reading, or assigned and about to
+    send) is never closed or handed to a second request; and one that is
+    neither held nor idle (left by a cancelled request) is dropped.
 
     Args:
         pool: An `httpcore.ConnectionPool` or `AsyncConnectionPool`, called
@@ -61,12 +66,17 @@ def assign_requests_to_connections(pool: Any) -> list[Any]:
             continue
         if connection in held:
             kept.append(connection)
+        elif not connection.is_idle():
+            # Neither idle nor held: its request was cancelled after the
+            # connection was created for it and before it was opened
+            # (encode/httpcore#1093). Nothing will ever use it; httpcore keeps
+            # it, and each one holds a pool slot until the pool is dead.
+            closing.append(connection)
         elif connection.has_expired():  # keep-alive over, or server hung up
             closing.append(connection)
         else:
             kept.append(connection)
-            if connection.is_idle():
-                idle.append(connection)
+            idle.append(connection)
 
     surplus = len(idle) - pool._max_keepalive_connections
     if surplus > 0:

@@ -2,13 +2,16 @@
 
 httpcore 1.0 closes every connection that finishes while more than
 `max_keepalive_connections` connections exist, busy ones included, so a burst
-beside long requests reconnects every time; `_pool` fixes that for the
-clients this package builds. What a user can see, counted on the server:
+beside long requests reconnects every time, and it can lose a slot to a
+cancelled request; `_pool` fixes both for the clients this package builds.
+What a user can see, counted on the server:
 
 * idle connections are kept up to the keep-alive bound while other requests
   are busy, and the next burst reuses them (sync and async);
 * the bound still holds, requests beyond `max_connections` wait and complete,
   and a connection the server closed is not reused;
+* requests cancelled while waiting for a slot do not take the slot with them
+  (httpcore's pool can keep a never-opened connection for good);
 * user clients, proxies and custom transports keep httpx's own pool.
 """
 
@@ -170,3 +173,29 @@ def test_install_leaves_proxies_custom_transports_and_other_httpcore_alone(
     with httpx.Client() as newer:
         assert not _pool.install(newer)
         assert type(pool_of(newer)) is httpcore.ConnectionPool
+
+
+@pytest.mark.parametrize("turns", range(1, 6))
+async def test_cancelled_requests_leave_no_slot_behind(
+    keep_alive: FaultServer, turns: int
+) -> None:
+    # One slot: a request holds it, another waits for it; both are cancelled,
+    # the waiting one `turns` event-loop turns after the first. In some of
+    # those turns httpcore's own pool has just made a connection for the
+    # waiting request, and keeps it forever: the next request finds no slot.
+    keep_alive.script(Hang(), Forever(ok("x")))
+    limits = httpx.Limits(max_connections=1)
+    timeout = httpx.Timeout(5.0, pool=2.0)
+    async with httpx.AsyncClient(limits=limits, timeout=timeout) as client:
+        assert _pool.install(client)
+        url = keep_alive.base_url + "/chat/completions"
+        holding = asyncio.create_task(client.post(url, json={}))
+        assert await asyncio.to_thread(keep_alive.wait_for_attempts, 1) == 1
+        waiting = asyncio.create_task(client.post(url, json={}))
+        await asyncio.sleep(0.05)
+        holding.cancel()
+        for _ in range(turns):
+            await asyncio.sleep(0)
+        waiting.cancel()
+        await asyncio.gather(holding, waiting, return_exceptions=True)
+        assert (await client.post(url, json={})).status_code == 200
