@@ -1,7 +1,7 @@
-"""A corrected connection-assignment pass for our pooled httpx clients.
+"""A corrected httpcore connection pool for the httpx clients we build.
 
 httpcore 1.0 runs `_assign_requests_to_connections` every time a request
-starts or a response closes. Its pass has three faults:
+starts or a response closes. Its pool has three faults:
 
 * it compares the count of *all* connections, not of idle ones, with
   `max_keepalive_connections`, so once more than 20 requests are in flight
@@ -13,20 +13,21 @@ starts or a response closes. Its pass has three faults:
 * a request cancelled between the pass creating a connection for it and
   opening it leaves that connection in the pool for good, holding a slot;
   enough such cancellations and every request ends in `PoolTimeout`
-  (encode/httpcore#1093).
+  (encode/httpcore#1093). So does a request cancelled while its response
+  is being closed (encode/httpcore#1115): fixed by `_ReleasingByteStream`.
 
 Measured on the benchmark's loopback server with 100 requests in flight, the
 stock pass left throughput between 590 and 950 requests/s from one run to the
 next; with this pass it is about 1,050 requests/s in every run (see
 `benchmarks/`). The fixes are open pull requests in httpcore
-(encode/httpcore#1035, #1099) and released only in pydantic's fork httpx2
-(pydantic/httpx2#974, #983, #1075), whose client classes are not httpx's:
-moving to it would change what users pass as `http_client`. So this module
-ports their approach to httpcore 1.0, by hand.
+(encode/httpcore#1035, #1099, #1116) and released only in pydantic's fork
+httpx2 (pydantic/httpx2#974, #983, #1075), whose client classes are not
+httpx's: moving to it would change what users pass as `http_client`. So this
+module ports their approach to httpcore 1.0, by hand.
 
-The pass is installed only on the clients this package builds for itself
-(HTTP/1.1, no proxy), and only on the httpcore line it was written against;
-anything else keeps httpcore's own pass. User-supplied clients are never
+The corrected pool is installed only on the clients this package builds for
+itself (HTTP/1.1, no proxy), and only on the httpcore line it was written
+against; anything else keeps httpcore's own. User-supplied clients are never
 touched.
 """
 
@@ -35,6 +36,7 @@ from __future__ import annotations
 from typing import Any
 
 import httpcore
+from httpcore._async.connection_pool import PoolByteStream as _PoolByteStream
 
 #: The httpcore line whose pool internals this pass was written and tested
 #: against (`_connections`, `_requests`, `create_connection`, ...).
@@ -121,20 +123,48 @@ class _AsyncPool(httpcore.AsyncConnectionPool):
     def _assign_requests_to_connections(self) -> list[Any]:
         return assign_requests_to_connections(self)
 
+    async def handle_async_request(self, request: httpcore.Request) -> Any:
+        response = await super().handle_async_request(request)
+        if type(response.stream) is _PoolByteStream:
+            response.stream.__class__ = _ReleasingByteStream
+        return response
+
+
+class _ReleasingByteStream(_PoolByteStream):
+    """httpcore's response stream, whose close always releases its request.
+
+    httpcore marks the stream closed before the awaits that finish closing
+    it; a cancellation landing in one of them (a timeout around `ainvoke`, a
+    cancelled agent step) leaves the request registered and its connection
+    busy for good (encode/httpcore#1115). Then the request is forgotten here,
+    and the next pass finds its connection neither idle nor held and closes
+    it.
+    """
+
+    async def aclose(self) -> None:
+        try:
+            await super().aclose()
+        finally:
+            pool, request = self._pool, self._pool_request
+            with pool._optional_thread_lock:
+                if request in pool._requests:  # the close was cut short
+                    pool._requests.remove(request)
+
 
 def install(client: Any) -> bool:
-    """Give a client we built the linear pass, where it is known to fit.
+    """Give a client we built the corrected pool, where it is known to fit.
 
     The pool object is kept (with its connections, limits and TLS context);
-    only its class changes to a subclass that overrides the one method. The
-    client keeps httpx's own transport, so environment proxies and every
-    other httpx setting work as before.
+    only its class changes, to a subclass that replaces the assignment pass
+    (and, async, makes every response close release its request). The client
+    keeps httpx's own transport, so environment proxies and every other httpx
+    setting work as before.
 
     Args:
         client: An `httpx.Client` or `httpx.AsyncClient` built by this package.
 
     Returns:
-        Whether the pass was installed (False: httpcore's own pass stays).
+        Whether it was installed (False: httpcore's own pool stays).
     """
     if not httpcore.__version__.startswith(_SUPPORTED):
         return False

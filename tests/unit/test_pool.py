@@ -10,8 +10,9 @@ What a user can see, counted on the server:
   are busy, and the next burst reuses them (sync and async);
 * the bound still holds, requests beyond `max_connections` wait and complete,
   and a connection the server closed is not reused;
-* requests cancelled while waiting for a slot do not take the slot with them
-  (httpcore's pool can keep a never-opened connection for good);
+* cancelled requests do not take their slot with them (httpcore's pool can
+  keep a never-opened connection, or a request whose close was cut short,
+  for good);
 * user clients, proxies and custom transports keep httpx's own pool.
 """
 
@@ -19,6 +20,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import random
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -198,4 +200,75 @@ async def test_cancelled_requests_leave_no_slot_behind(
             await asyncio.sleep(0)
         waiting.cancel()
         await asyncio.gather(holding, waiting, return_exceptions=True)
+        assert (await client.post(url, json={})).status_code == 200
+
+
+async def test_a_storm_of_cancellations_leaves_every_slot_usable(
+    keep_alive: FaultServer,
+) -> None:
+    # 300 requests on 4 slots, most cancelled after a random moment (waiting
+    # for a slot, connecting, sending, reading or closing). httpcore's own
+    # pool keeps connections those requests never used (never opened, or
+    # opened and never sent on), and requests whose close was cut short, each
+    # holding a slot; afterwards 4 requests must still be in flight together.
+    keep_alive.script(Forever(ok("x")))
+    rng = random.Random(7)
+    limits = httpx.Limits(max_connections=4, max_keepalive_connections=2)
+    timeout = httpx.Timeout(5.0, pool=3.0)
+    async with httpx.AsyncClient(limits=limits, timeout=timeout) as client:
+        assert _pool.install(client)
+        url = keep_alive.base_url + "/chat/completions"
+
+        async def cancel_later(task: asyncio.Task[Any], delay: float) -> None:
+            await asyncio.sleep(delay)
+            task.cancel()
+
+        tasks = [asyncio.create_task(client.post(url, json={})) for _ in range(300)]
+        cancels = [
+            cancel_later(task, rng.uniform(0, 0.05))
+            for task in tasks
+            if rng.random() < 0.7
+        ]
+        await asyncio.gather(*cancels)
+        outcomes = await asyncio.gather(*tasks, return_exceptions=True)
+        for outcome in outcomes:
+            if isinstance(outcome, httpx.Response):
+                assert outcome.status_code == 200
+            else:
+                assert isinstance(outcome, asyncio.CancelledError)
+
+        keep_alive.reset()  # the server hangs up on every connection
+        closed = lambda: keep_alive.open_connections == 0  # noqa: E731
+        assert await asyncio.to_thread(keep_alive.wait_until, closed)
+        keep_alive.keep_alive = True
+        keep_alive.script(Forever(Together(ok("y"), 4)))
+        burst = await asyncio.gather(*(client.post(url, json={}) for _ in range(4)))
+        assert [r.status_code for r in burst] == [200] * 4
+        assert len(pool_of(client).connections) <= 4
+
+
+@pytest.mark.parametrize("turns", range(1, 4))
+async def test_a_close_cut_short_by_cancellation_gives_the_slot_back(
+    keep_alive: FaultServer, turns: int
+) -> None:
+    # A response is read, then its close is cancelled `turns` event-loop
+    # turns after it started; httpcore's own pool keeps that request (and
+    # its one slot) when the cancellation lands inside the close.
+    keep_alive.script(Forever(ok("x")))
+    limits = httpx.Limits(max_connections=1)
+    timeout = httpx.Timeout(5.0, pool=2.0)
+    async with httpx.AsyncClient(limits=limits, timeout=timeout) as client:
+        assert _pool.install(client)
+        url = keep_alive.base_url + "/chat/completions"
+        request = client.build_request("POST", url, json={})
+        response = await client.send(request, stream=True)
+        body = b""
+        async for part in response.stream:  # the body, without httpx's close
+            body += part
+        assert b"x" in body
+        closing = asyncio.create_task(response.aclose())
+        for _ in range(turns):
+            await asyncio.sleep(0)
+        closing.cancel()
+        await asyncio.gather(closing, return_exceptions=True)
         assert (await client.post(url, json={})).status_code == 200
