@@ -36,7 +36,14 @@ from __future__ import annotations
 from typing import Any
 
 import httpcore
-from httpcore._async.connection_pool import PoolByteStream as _PoolByteStream
+
+try:  # private; a later httpcore may move it, and `install` then declines
+    from httpcore._async.connection_pool import PoolByteStream as _PoolByteStream
+
+    _FOUND = True
+except ImportError:  # pragma: no cover - only on an unsupported httpcore
+    _PoolByteStream = object  # type: ignore[assignment,misc]
+    _FOUND = False
 
 #: The httpcore line whose pool internals this pass was written and tested
 #: against (`_connections`, `_requests`, `create_connection`, ...).
@@ -69,10 +76,11 @@ def assign_requests_to_connections(pool: Any) -> list[Any]:
         if connection in held:
             kept.append(connection)
         elif not connection.is_idle():
-            # Neither idle nor held: its request was cancelled after the
-            # connection was created for it and before it was opened
-            # (encode/httpcore#1093). Nothing will ever use it; httpcore keeps
-            # it, and each one holds a pool slot until the pool is dead.
+            # Neither idle nor held: left by a request cancelled before it
+            # used it (never opened, or opened and never sent on:
+            # encode/httpcore#1093) or while closing its response (#1115, see
+            # `_ReleasingByteStream`). Nothing will use it again; httpcore
+            # keeps it, holding a pool slot for good.
             closing.append(connection)
         elif connection.has_expired():  # keep-alive over, or server hung up
             closing.append(connection)
@@ -166,7 +174,7 @@ def install(client: Any) -> bool:
     Returns:
         Whether it was installed (False: httpcore's own pool stays).
     """
-    if not httpcore.__version__.startswith(_SUPPORTED):
+    if not (_FOUND and httpcore.__version__.startswith(_SUPPORTED)):
         return False
     pool = getattr(getattr(client, "_transport", None), "_pool", None)
     if getattr(pool, "_http2", True):
