@@ -26,6 +26,10 @@ the next `reset`) to answer `Connection: keep-alive` and serve several
 requests per connection; `connections_opened`, `open_connections` and
 `wait_until(...)` then show whether the client reuses or leaks connections.
 
+`model_for(server)` builds a model on the server with no retries and a
+shared client of its own (`own_pool_timeout`: shared clients are keyed by
+timeout, and one counter for every module keeps the keys apart).
+
 Tests that use the server need `pytest.mark.allow_hosts(["127.0.0.1"])`
 (pytest-socket), which lets them connect to loopback only, while the rest of
 the suite stays socket-free.
@@ -35,6 +39,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import itertools
 import json
 import threading
 from collections import deque
@@ -43,7 +48,10 @@ from dataclasses import dataclass, field
 from http import HTTPStatus
 from typing import Any, Literal
 
+import httpx
 import pytest
+
+from langchain_synaptic_groq import ChatGroqSynaptic
 
 MODEL = "llama-3.1-8b-instant"
 API_KEY = "gsk_FAULTKEY_0123456789abcdefghijklmnopqrstuv"
@@ -522,6 +530,33 @@ def _echo(request: Received) -> Reply | Stream:
         half = len(text) // 2
         return Stream([delta(text[:half]), delta(text[half:]), final()])
     return Reply(200, completion(text), {"x-request-id": f"req_{text[:40]}"})
+
+
+# -- shared clients -------------------------------------------------------------
+
+_pools = itertools.count(1)  # one counter for every module: keys never collide
+
+
+def own_pool_timeout(read: float = 20.0, *, pool: float = 30.0) -> httpx.Timeout:
+    """A timeout no other test uses: the model gets a shared client of its own.
+
+    Shared clients are keyed by timeout, so keep-alive connections left idle
+    in this test's pool can never be picked up by another test.
+    """
+    return httpx.Timeout(read, connect=5.0, pool=pool + next(_pools) / 1e6)
+
+
+def model_for(server: FaultServer, **kwargs: Any) -> ChatGroqSynaptic:
+    """A model on `server`, with a shared client of its own and no retries."""
+    params: dict[str, Any] = {
+        "model": MODEL,
+        "api_key": API_KEY,
+        "base_url": server.base_url,
+        "max_retries": 0,
+        "timeout": own_pool_timeout(),
+    }
+    params.update(kwargs)
+    return ChatGroqSynaptic(**params)
 
 
 # -- fixtures -----------------------------------------------------------------

@@ -11,7 +11,6 @@ its own (the parent's sockets stay the parent's).
 from __future__ import annotations
 
 import asyncio
-import itertools
 import json
 import os
 import select
@@ -35,11 +34,10 @@ from .fault_server import (
     Forever,
     fault_server_fixture,  # noqa: F401  (the `fault_server` fixture)
     fault_server_session_fixture,  # noqa: F401  (its session-wide server)
+    own_pool_timeout,
 )
 
 pytestmark = pytest.mark.allow_hosts(["127.0.0.1"])
-
-_pools = itertools.count(1)
 
 
 def model_for(server: FaultServer, **kwargs: Any) -> ChatGroqSynaptic:
@@ -181,7 +179,7 @@ def test_a_forked_child_uses_its_own_clients(fault_server: FaultServer) -> None:
     fault_server.keep_alive = True  # the parent's pool keeps a connection
     # A timeout of its own: the parent's kept-alive connection stays in a
     # pool no other test uses.
-    timeout = httpx.Timeout(20.0, connect=5.0, pool=40.0 + next(_pools) / 1000)
+    timeout = own_pool_timeout()
     model = model_for(fault_server, timeout=timeout)
     assert model.invoke("parent").content == "parent"
     parent_sync = _transport.shared_client(timeout)

@@ -17,10 +17,8 @@ from __future__ import annotations
 
 import asyncio
 import gc
-import itertools
 from typing import Any
 
-import httpx
 import pytest
 from langchain_core.messages import AIMessageChunk
 
@@ -35,8 +33,6 @@ from langchain_synaptic_groq import (
 from langchain_synaptic_groq._transport import DEFAULT_MAX_RESPONSE_BYTES
 
 from .fault_server import (
-    API_KEY,
-    MODEL,
     FaultServer,
     Flood,
     Forever,
@@ -49,35 +45,15 @@ from .fault_server import (
     fault_server_fixture,  # noqa: F401  (the `fault_server` fixture)
     fault_server_session_fixture,  # noqa: F401  (its session-wide server)
     final,
+    model_for,
     ok,
     ok_stream,
+    own_pool_timeout,
 )
 
 pytestmark = pytest.mark.allow_hosts(["127.0.0.1"])
 
 MIB = 1024 * 1024
-_pools = itertools.count(1)
-
-
-def own_pool_timeout(read: float = 20.0) -> httpx.Timeout:
-    """A timeout no other test uses: the model gets a shared client of its own.
-
-    Shared clients are keyed by timeout, so keep-alive connections left idle
-    in this test's pool can never be picked up by another test.
-    """
-    return httpx.Timeout(read, connect=5.0, pool=30.0 + next(_pools) / 1000)
-
-
-def model_for(server: FaultServer, **kwargs: Any) -> ChatGroqSynaptic:
-    params: dict[str, Any] = {
-        "model": MODEL,
-        "api_key": API_KEY,
-        "base_url": server.base_url,
-        "max_retries": 0,
-        "timeout": own_pool_timeout(),
-    }
-    params.update(kwargs)
-    return ChatGroqSynaptic(**params)
 
 
 async def consume(model: ChatGroqSynaptic, mode: str, into: list[str]) -> None:
@@ -469,7 +445,7 @@ def test_waiting_for_a_free_connection_is_bounded_by_the_pool_timeout(
     fault_server.script(Stream([delta("a")], end="stall"), ok("free again"))
     model = model_for(
         fault_server,
-        timeout=httpx.Timeout(20.0, connect=5.0, pool=0.2 + next(_pools) / 1e6),
+        timeout=own_pool_timeout(pool=0.2),
     )
     holder = model.stream("Hi")
     assert next(holder).content == "a"  # the one slot is taken by this stream
@@ -486,7 +462,7 @@ async def test_waiting_for_a_free_async_connection_is_bounded_too(
     fault_server.script(Stream([delta("a")], end="stall"), ok("free again"))
     model = model_for(
         fault_server,
-        timeout=httpx.Timeout(20.0, connect=5.0, pool=0.2 + next(_pools) / 1e6),
+        timeout=own_pool_timeout(pool=0.2),
     )
     holder = model.astream("Hi")
     assert (await holder.__anext__()).content == "a"

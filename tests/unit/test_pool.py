@@ -19,7 +19,6 @@ What a user can see, counted on the server:
 from __future__ import annotations
 
 import asyncio
-import itertools
 import random
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
@@ -28,39 +27,24 @@ import httpcore
 import httpx
 import pytest
 
-from langchain_synaptic_groq import ChatGroqSynaptic, _pool, _transport
+from langchain_synaptic_groq import _pool, _transport
 
 from .fault_server import (
-    API_KEY,
-    MODEL,
     FaultServer,
     Forever,
     Hang,
     Together,
     fault_server_fixture,  # noqa: F401  (the `fault_server` fixture)
     fault_server_session_fixture,  # noqa: F401  (its session-wide server)
+    model_for,
     ok,
+    own_pool_timeout,
 )
 
 pytestmark = pytest.mark.allow_hosts(["127.0.0.1"])
 
 KEEP = _transport.DEFAULT_LIMITS.max_keepalive_connections
 BUSY = 5  # requests the server never answers, holding their connections
-_pools = itertools.count(1)
-
-
-def model_for(server: FaultServer, **kwargs: Any) -> ChatGroqSynaptic:
-    # A timeout no other test uses: this model gets a shared client of its own.
-    timeout = httpx.Timeout(20.0, connect=5.0, pool=40.0 + next(_pools) / 1000)
-    params: dict[str, Any] = {
-        "model": MODEL,
-        "api_key": API_KEY,
-        "base_url": server.base_url,
-        "max_retries": 0,
-        "timeout": timeout,
-    }
-    params.update(kwargs)
-    return ChatGroqSynaptic(**params)
 
 
 def pool_of(client: httpx.Client | httpx.AsyncClient) -> Any:
@@ -99,7 +83,7 @@ def test_a_threaded_burst_beside_busy_requests_reuses_its_connections(
     keep_alive: FaultServer,
 ) -> None:
     keep_alive.script(*[Hang()] * BUSY, Forever(Together(ok("x"), KEEP)))
-    model = model_for(keep_alive, timeout=httpx.Timeout(3.0, pool=41.5))
+    model = model_for(keep_alive, timeout=own_pool_timeout(read=3.0))
 
     def burst_call(_: int) -> str:
         return str(model.invoke("Hi").content)
@@ -148,7 +132,7 @@ async def test_a_connection_the_server_closed_is_not_reused(
 async def test_our_shared_clients_get_the_pass_and_user_clients_do_not(
     fault_server: FaultServer,
 ) -> None:
-    timeout = httpx.Timeout(7.0, pool=42.5)
+    timeout = own_pool_timeout()
     assert type(pool_of(_transport.shared_client(timeout))) is _pool._SyncPool
     shared_async = _transport.shared_async_client(timeout)
     assert type(pool_of(shared_async)) is _pool._AsyncPool
