@@ -1099,8 +1099,6 @@ def _first_chunk(
 ) -> ChatGenerationChunk | None:
     """Read until the first chunk to hand over (so open errors can be retried)."""
     for line in lines:
-        if not line:
-            continue
         chunk = parser.feed_line(line)
         if chunk is not None or parser.done:
             return chunk
@@ -1111,8 +1109,6 @@ async def _afirst_chunk(
     parser: StreamParser, lines: AsyncIterator[str]
 ) -> ChatGenerationChunk | None:
     async for line in lines:
-        if not line:
-            continue
         chunk = parser.feed_line(line)
         if chunk is not None or parser.done:
             return chunk
