@@ -17,7 +17,14 @@ from langchain_synaptic_groq.errors import (
     GroqTimeoutError,
     GroqToolUseError,
 )
-from langchain_synaptic_groq.models import CustomGroqModel, GroqModel, GroqModelInfo
+from langchain_synaptic_groq.models import (
+    CustomGroqModel,
+    GroqModel,
+    GroqModelInfo,
+    GroqModelShutDownWarning,
+    ModelCheck,
+    ModelStatus,
+)
 from langchain_synaptic_groq.ratelimit import RateLimitState
 from langchain_synaptic_groq.retry import RetryChatModel, RetryConfig
 from langchain_synaptic_groq.tools import ToolChoice
@@ -38,12 +45,15 @@ __all__ = [
     "GroqModel",
     "GroqModelInfo",
     "GroqModelRecord",
+    "GroqModelShutDownWarning",
     "GroqNotFoundError",
     "GroqPermissionDeniedError",
     "GroqRateLimitError",
     "GroqStreamError",
     "GroqTimeoutError",
     "GroqToolUseError",
+    "ModelCheck",
+    "ModelStatus",
     "RateLimitState",
     "RetryChatModel",
     "RetryConfig",

@@ -355,6 +355,7 @@ def _check_image_limits(wire: list[dict[str, Any]], model: str | None) -> None:
                 base64_bytes += len(url) - url.find(",") - 1
     if not images:
         return
+    limit = MAX_IMAGES
     if model is not None:
         info = model_info(model)
         # Unknown or custom ids (no context window on record) pass through.
@@ -365,8 +366,10 @@ def _check_image_limits(wire: list[dict[str, Any]], model: str | None) -> None:
                 f"the conversation); use a vision model such as {suggestions}"
             )
             raise ValueError(msg)
-    if images > MAX_IMAGES:
-        msg = f"Groq accepts at most {MAX_IMAGES} images per request, got {images}"
+        limit = info.max_images or MAX_IMAGES
+    if images > limit:
+        whose = f"{model} on Groq accepts" if limit != MAX_IMAGES else "Groq accepts"
+        msg = f"{whose} at most {limit} images per request, got {images}"
         raise ValueError(msg)
     if base64_bytes > MAX_BASE64_BYTES:
         msg = (

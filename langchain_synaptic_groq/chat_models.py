@@ -70,8 +70,12 @@ from langchain_synaptic_groq._transport import (
 from langchain_synaptic_groq.config import GroqConfig
 from langchain_synaptic_groq.models import (
     GroqModel,
+    ModelCheck,
     builtin_tool_model_ids,
+    check_reasoning_params,
+    compare_models,
     model_info,
+    strict_json_schema_model_ids,
     warn_if_retired,
 )
 from langchain_synaptic_groq.retry import (
@@ -93,7 +97,9 @@ __all__ = ["ChatGroqSynaptic", "GroqModelRecord"]
 logger = logging.getLogger("langchain_synaptic_groq")
 
 DEFAULT_BASE_URL = "https://api.groq.com/openai/v1"
-DEFAULT_MODEL = GroqModel.LLAMA_3_3_70B_VERSATILE.value
+# A production model (checked 2026-12-01 on console.groq.com/docs/models):
+# the replacement Groq names for llama-3.3-70b-versatile, the old default.
+DEFAULT_MODEL = GroqModel.GPT_OSS_120B.value
 
 ReasoningEffort: TypeAlias = Literal["none", "default", "low", "medium", "high"]
 ReasoningFormat: TypeAlias = Literal["parsed", "raw", "hidden"]
@@ -184,7 +190,7 @@ class ChatGroqSynaptic(BaseChatModel):
         from langchain_synaptic_groq import ChatGroqSynaptic, GroqModel
 
         model = ChatGroqSynaptic(
-            model=GroqModel.LLAMA_3_3_70B_VERSATILE, temperature=0, max_tokens=256
+            model=GroqModel.GPT_OSS_120B, temperature=0, max_tokens=256
         )
         ```
 
@@ -245,7 +251,7 @@ class ChatGroqSynaptic(BaseChatModel):
 
     Image input:
         ```python
-        vision = ChatGroqSynaptic(model=GroqModel.LLAMA_4_SCOUT)
+        vision = ChatGroqSynaptic(model=GroqModel.QWEN3_8_27B)
         vision.invoke(
             [
                 {
@@ -270,7 +276,7 @@ class ChatGroqSynaptic(BaseChatModel):
     Response metadata:
         ```python
         model.invoke("Hi").response_metadata
-        # {'model_provider': 'groq', 'model_name': 'llama-3.3-70b-versatile',
+        # {'model_provider': 'groq', 'model_name': 'openai/gpt-oss-120b',
         #  'finish_reason': 'stop', 'id': 'chatcmpl-...', 'system_fingerprint':
         #  'fp_...', 'service_tier': 'on_demand', 'x_groq_id': 'req_...',
         #  'timings': {'queue_time': ..., 'prompt_time': ..., ...},
@@ -473,12 +479,14 @@ class ChatGroqSynaptic(BaseChatModel):
 
     @model_validator(mode="after")
     def _check_combinations(self) -> Self:
-        if self.reasoning_format is not None and self.include_reasoning is not None:
-            msg = (
-                "reasoning_format and include_reasoning cannot be used together; "
-                "Groq rejects the combination"
-            )
-            raise ValueError(msg)
+        check_reasoning_params(
+            self.model,
+            {
+                "reasoning_format": self.reasoning_format,
+                "include_reasoning": self.include_reasoning,
+                "reasoning_effort": self.reasoning_effort,
+            },
+        )
         warn_if_retired(self.model)
         exposed = plain_http_origin(self.base_url)
         if exposed is not None and self.api_key is not None:
@@ -602,14 +610,11 @@ class ChatGroqSynaptic(BaseChatModel):
             body["model"] = body["model"].value
         if stop:
             body["stop"] = list(stop)
-        if body.get("reasoning_format") is not None and (
-            body.get("include_reasoning") is not None
+        if body.get("parallel_tool_calls") is True and not (
+            supports_parallel_tool_calls(body["model"])
         ):
-            msg = (
-                "reasoning_format and include_reasoning cannot be used together; "
-                "Groq rejects the combination"
-            )
-            raise ValueError(msg)
+            del body["parallel_tool_calls"]  # see supports_parallel_tool_calls
+        check_reasoning_params(body["model"], body)
         body["messages"] = build_messages(messages, model=body["model"])
         if stream:
             body["stream"] = True
@@ -960,8 +965,8 @@ class ChatGroqSynaptic(BaseChatModel):
         if strict:
             warnings.warn(
                 f"{self.model} does not support strict json_schema decoding on "
-                "Groq (only openai/gpt-oss-20b and -120b do); sending without "
-                "strict",
+                f"Groq (only {', '.join(strict_json_schema_model_ids())} do); "
+                "sending without strict",
                 UserWarning,
                 stacklevel=3,
             )
@@ -1056,6 +1061,19 @@ for _method in (ChatGroqSynaptic._generate, ChatGroqSynaptic._agenerate):
 del _method
 
 
+def compare_records(records: list[GroqModelRecord]) -> ModelCheck:
+    """Compare `GET /models` records with the registry.
+
+    Args:
+        records: What `list_models()` returned.
+
+    Returns:
+        The comparison; models listed as `active: false` (they refuse
+        requests) count as not served.
+    """
+    return compare_models(r.id for r in records if r.active is not False)
+
+
 @functools.cache
 def _known_names(cls: type[BaseModel]) -> frozenset[str]:
     """Field names and aliases of a model class (cached: runs per construction)."""
@@ -1122,6 +1140,121 @@ def _sync_on_retry(
         return None
     return run_manager.on_retry
 
+    def check_models(self) -> ModelCheck:
+        """Compare the package's model registry with what the server serves.
+
+        Works against Groq and any OpenAI-compatible server (a local one
+        lists its own names, which show as `unknown`).
+
+        Returns:
+            Which registry entries the server no longer lists (`missing`),
+            which served models the registry lacks (`unknown`), and which
+            models the registry marks shut down that are still served.
+        """
+        return compare_records(self.list_models())
+
+    async def acheck_models(self) -> ModelCheck:
+        """Async `check_models`.
+
+        Returns:
+            The comparison, as `check_models` returns it.
+        """
+        return compare_records(await self.alist_models())
+
+
+    # -- Groq's Batch API ------------------------------------------------------
+
+    def submit_batch(
+        self,
+        inputs: Sequence[LanguageModelInput],
+        *,
+        completion_window: str = "24h",
+        metadata: dict[str, str] | None = None,
+        state_file: str | os.PathLike[str] | None = None,
+        config: Any = None,
+        **kwargs: Any,
+    ) -> GroqBatchJob:
+        """Run many requests on Groq's Batch API (lower price, separate limits).
+
+        Takes what `batch` takes; each request is built as `invoke` builds it.
+        For tools, a response format or other bound parameters, call
+        `GroqBatchJob.submit(model.bind_tools(...), inputs)`: a binding does
+        not pass its parameters on to this method.
+
+        Args:
+            inputs: Strings, message lists or prompt values, one per request.
+            completion_window: How long Groq may take, `"24h"` to `"7d"`.
+            metadata: String pairs kept with the batch.
+            state_file: Where to keep the job's state, so that
+                `GroqBatchJob.resume(state_file, model)` can continue it in
+                another process. Must not exist yet.
+            config: Not a setting: LangChain passes one when this method is
+                reached through a `RunnableBinding`, which would drop the
+                bound tools and parameters, so that call is refused.
+            **kwargs: Call parameters, as `invoke` takes them (`stop`,
+                `temperature`, `tools`, ...).
+
+        Returns:
+            The job (see `GroqBatchJob`: `wait`, `results`, `cancel`).
+
+        Raises:
+            ValueError: If an input cannot be sent or a batch limit is broken
+                (nothing is sent then).
+            TypeError: If called through a binding (see `config`).
+            GroqError: If the upload or the creation failed.
+        """
+        from langchain_synaptic_groq.batch import (
+            GroqBatchJob,
+            refuse_binding_config,
+        )
+
+        refuse_binding_config(config)
+        return GroqBatchJob.submit(
+            self,
+            inputs,
+            completion_window=completion_window,
+            metadata=metadata,
+            state_file=state_file,
+            **kwargs,
+        )
+
+    async def asubmit_batch(
+        self,
+        inputs: Sequence[LanguageModelInput],
+        *,
+        completion_window: str = "24h",
+        metadata: dict[str, str] | None = None,
+        state_file: str | os.PathLike[str] | None = None,
+        config: Any = None,
+        **kwargs: Any,
+    ) -> GroqBatchJob:
+        """Async `submit_batch`.
+
+        Args:
+            inputs: Strings, message lists or prompt values, one per request.
+            completion_window: How long Groq may take, `"24h"` to `"7d"`.
+            metadata: String pairs kept with the batch.
+            state_file: Where to keep the job's state; must not exist yet.
+            config: Not a setting (see `submit_batch`).
+            **kwargs: Call parameters, as `invoke` takes them.
+
+        Returns:
+            The job.
+        """
+        from langchain_synaptic_groq.batch import (
+            GroqBatchJob,
+            refuse_binding_config,
+        )
+
+        refuse_binding_config(config)
+        return await GroqBatchJob.asubmit(
+            self,
+            inputs,
+            completion_window=completion_window,
+            metadata=metadata,
+            state_file=state_file,
+            **kwargs,
+        )
 
 def _async_on_retry(
     run_manager: AsyncCallbackManagerForLLMRun | None,

@@ -26,6 +26,7 @@ from langchain_core.exceptions import (
 )
 from pydantic import SecretStr
 
+from langchain_synaptic_groq.models import replacement_hint
 from langchain_synaptic_groq.ratelimit import (
     RateLimitState,
     limit_kind,
@@ -58,6 +59,10 @@ _CONTEXT_OVERFLOW = re.compile(
     r"reduce the length of the messages",
     re.IGNORECASE,
 )
+# "The model `llama-3.3-70b-versatile` does not exist or you do not have
+# access to it." / "The model `qwen-qwq-32b` has been decommissioned ..."
+# (backticks are sometimes lost where the message was quoted).
+_REFUSED_MODEL = re.compile(r"\bmodel [`'\"]?([\w./:-]+?)[`'\"]? (?:does not|has been)")
 _TOOL_USE_CODES = frozenset({"tool_use_failed", "json_validate_failed"})
 _REDACTED = "***"
 
@@ -206,7 +211,31 @@ class GroqContextOverflowError(GroqInvalidRequestError, ContextOverflowError):
 
 
 class GroqNotFoundError(GroqError, ModelNotFoundError):
-    """The model (or endpoint) does not exist, or was decommissioned (404)."""
+    """The model (or endpoint) does not exist, or Groq shut it down.
+
+    Groq answers a shut-down model with 404 `model_not_found` (the 2026
+    shutdowns) or 400 `model_decommissioned` (older ones). The message adds
+    what the package's model registry knows: the shutdown date and Groq's
+    recommended replacement, or close ids for a misspelt one. Nothing is
+    retried with another model: that choice is the caller's.
+
+    Attributes:
+        model: The model id the server refused, when its message names it.
+        replacement: The served model Groq recommends instead, when known.
+        hint: The registry's sentence about the model ("" when none).
+    """
+
+    def __init__(self, message: str, *, model: str | None = None, **kw: Any) -> None:
+        self.model = model
+        self.replacement: str | None = None
+        self.hint = ""
+        if model is not None:
+            self.replacement, self.hint = replacement_hint(model)
+        super().__init__(message, **kw)
+
+    def _render(self) -> str:
+        text = super()._render()
+        return f"{text}. {self.hint}" if self.hint else text
 
 
 class GroqRateLimitError(GroqError, ModelRateLimitError):
@@ -282,6 +311,11 @@ def _parse_body(content: bytes) -> tuple[dict[str, Any], Any]:
     return {}, content.decode("utf-8", "replace")
 
 
+def _refused_model(message: str) -> str | None:
+    match = _REFUSED_MODEL.search(message)
+    return match.group(1) if match else None
+
+
 def _reason(status: int) -> str:
     try:
         return HTTPStatus(status).phrase
@@ -352,7 +386,7 @@ def error_from_response(
                 **kw,
             )
         if code == "model_decommissioned":
-            return GroqNotFoundError(message, **kw)
+            return GroqNotFoundError(message, model=_refused_model(message), **kw)
         if code == "context_length_exceeded" or _CONTEXT_OVERFLOW.search(message):
             return GroqContextOverflowError(message, **kw)
         return GroqInvalidRequestError(message, **kw)
@@ -361,7 +395,7 @@ def error_from_response(
     if status == 403:
         return GroqPermissionDeniedError(message, **kw)
     if status == 404:
-        return GroqNotFoundError(message, **kw)
+        return GroqNotFoundError(message, model=_refused_model(message), **kw)
     if status == 408:
         return GroqTimeoutError(message, **kw)
     if status == 498:

@@ -33,7 +33,7 @@ def answer_body(
     tool_calls: list[dict[str, Any]] | None = None,
     usage: Mapping[str, Any] | None = None,
     logprobs: Any = None,
-    model: str = "llama-3.3-70b-versatile",
+    model: str = "openai/gpt-oss-120b",
     **top: Any,
 ) -> dict[str, Any]:
     """A non-streamed completion with extra message fields and top-level keys."""
@@ -47,7 +47,7 @@ def answer_body(
 def answer_events(
     *deltas: Mapping[str, Any],
     usage: Mapping[str, Any] | None = None,
-    model: str = "llama-3.3-70b-versatile",
+    model: str = "openai/gpt-oss-120b",
     finish_reason: str = "stop",
     **top: Any,
 ) -> list[dict[str, Any]]:

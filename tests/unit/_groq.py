@@ -16,7 +16,7 @@ from langchain_synaptic_groq import ChatGroqSynaptic
 
 from . import _scripted
 
-MODEL = "llama-3.1-8b-instant"
+MODEL = "openai/gpt-oss-20b"
 
 RATE_HEADERS = {
     "x-request-id": "req_hdr",

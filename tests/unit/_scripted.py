@@ -34,7 +34,7 @@ __all__ = [
     "wire_tool_call",
 ]
 
-MODEL = "llama-3.3-70b-versatile"
+MODEL = "openai/gpt-oss-120b"
 USAGE = {"prompt_tokens": 20, "completion_tokens": 5, "total_tokens": 25}
 
 Reply = httpx.Response | Callable[["Recorded"], httpx.Response]

@@ -53,7 +53,7 @@ import pytest
 
 from langchain_synaptic_groq import ChatGroqSynaptic
 
-MODEL = "llama-3.1-8b-instant"
+MODEL = "openai/gpt-oss-20b"
 API_KEY = "gsk_FAULTKEY_0123456789abcdefghijklmnopqrstuv"
 
 #: Rate-limit headers as Groq sends them on every response.

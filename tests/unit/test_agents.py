@@ -263,7 +263,13 @@ def test_create_agent_with_structured_response() -> None:
         )
 
     scripted.reply(answer_in_schema)
-    agent = create_agent(scripted.model(), tools=[letter_score], response_format=Score)
+    # A model without a strict json_schema profile: create_agent then asks for
+    # the schema as a tool (its ToolStrategy).
+    agent = create_agent(
+        scripted.model(model="my-org/finetune"),
+        tools=[letter_score],
+        response_format=Score,
+    )
 
     state = agent.invoke({"messages": [("user", "Score 'groq'.")]})
 

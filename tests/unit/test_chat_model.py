@@ -14,6 +14,7 @@ from langchain_synaptic_groq import (
     GroqAuthenticationError,
     GroqConfig,
     GroqModel,
+    GroqModelShutDownWarning,
 )
 from langchain_synaptic_groq._transport import DEFAULT_TIMEOUT, make_timeout
 
@@ -27,7 +28,7 @@ def test_defaults_and_env(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("GROQ_BASE_URL", "https://sdk-style.example/openai/v1")
     monkeypatch.setenv("GROQ_API_KEY", "gsk_env")
     model = ChatGroqSynaptic()
-    assert model.model == "llama-3.3-70b-versatile"
+    assert model.model == "openai/gpt-oss-120b"
     assert model.base_url == "https://sdk-style.example/openai/v1"
     assert model.api_key is not None
     assert model.api_key.get_secret_value() == "gsk_env"
@@ -98,11 +99,11 @@ def test_profile_carries_context_window_and_capabilities() -> None:
 
 
 def test_retired_model_warns() -> None:
-    with pytest.warns(DeprecationWarning, match="decommissioned"):
+    with pytest.warns(GroqModelShutDownWarning, match="shut 'mixtral-8x7b-32768'"):
         ChatGroqSynaptic(api_key="k", model=GroqModel.MIXTRAL_8X7B_32768)
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        ChatGroqSynaptic(api_key="k", model=GroqModel.LLAMA_3_3_70B_VERSATILE)
+        ChatGroqSynaptic(api_key="k", model=GroqModel.GPT_OSS_120B)
 
 
 def test_ls_params() -> None:
@@ -110,7 +111,7 @@ def test_ls_params() -> None:
     params = model._get_ls_params()
     assert params == {
         "ls_provider": "groq",
-        "ls_model_name": "llama-3.3-70b-versatile",
+        "ls_model_name": "openai/gpt-oss-120b",
         "ls_model_type": "chat",
         "ls_temperature": 0.1,
         "ls_max_tokens": 5,
@@ -228,6 +229,6 @@ def test_host_only_env_base_url_gets_the_api_root(
 
 
 def test_retired_model_warning_points_at_the_caller() -> None:
-    with pytest.warns(DeprecationWarning, match="decommissioned") as record:
+    with pytest.warns(GroqModelShutDownWarning, match="gemma2-9b-it") as record:
         ChatGroqSynaptic(api_key="k", model=GroqModel.GEMMA2_9B_IT)
     assert record[0].filename == __file__

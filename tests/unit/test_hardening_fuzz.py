@@ -55,7 +55,7 @@ FUZZ = settings(
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
 
-MODEL = "llama-3.1-8b-instant"
+MODEL = "openai/gpt-oss-20b"
 # A model id the package knows nothing about: images pass through to Groq.
 UNKNOWN_MODEL = "fuzz/unknown-model"
 

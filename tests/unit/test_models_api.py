@@ -7,7 +7,12 @@ import warnings
 
 import pytest
 
-from langchain_synaptic_groq import ChatGroqSynaptic, GroqModel, GroqModelRecord
+from langchain_synaptic_groq import (
+    ChatGroqSynaptic,
+    GroqModel,
+    GroqModelRecord,
+    GroqModelShutDownWarning,
+)
 from tests.unit._scripted import ScriptedGroq
 
 # `GET /models` as Groq answers it (fields as documented; one extra field
@@ -122,18 +127,18 @@ def test_profile_of_a_reasoning_model() -> None:
 
 
 def test_profile_of_a_vision_model() -> None:
-    profile = ChatGroqSynaptic(model=GroqModel.LLAMA_4_SCOUT, api_key="k").profile
+    profile = ChatGroqSynaptic(model=GroqModel.QWEN3_8_27B, api_key="k").profile
     assert profile is not None
     assert profile["image_inputs"] is True
     assert profile["image_url_inputs"] is True
-    assert profile["reasoning_output"] is False
-    assert profile["max_input_tokens"] == 131_072
+    assert profile["reasoning_output"] is True
+    assert profile["max_input_tokens"] == 131_042
 
 
 def test_profile_is_what_langchain_middleware_reads() -> None:
     # Summarization / context-editing middleware reads max_input_tokens from
     # `model.profile`; a custom id has no profile rather than a wrong one.
-    known = ChatGroqSynaptic(model="llama-3.1-8b-instant", api_key="k")
+    known = ChatGroqSynaptic(model="openai/gpt-oss-20b", api_key="k")
     unknown = ChatGroqSynaptic(model="my-org/finetune", api_key="k")
     assert known.profile is not None
     assert known.profile.get("max_input_tokens") == 131_072
@@ -148,7 +153,7 @@ def test_a_profile_given_by_the_user_wins() -> None:
 
 
 def test_retired_model_warns_and_is_marked_in_its_profile() -> None:
-    with pytest.warns(DeprecationWarning, match="mixtral-8x7b-32768"):
+    with pytest.warns(GroqModelShutDownWarning, match="mixtral-8x7b-32768"):
         model = ChatGroqSynaptic(model=GroqModel.MIXTRAL_8X7B_32768, api_key="k")
     assert model.profile is not None
     assert model.profile["status"] == "deprecated"
@@ -157,6 +162,6 @@ def test_retired_model_warns_and_is_marked_in_its_profile() -> None:
 def test_current_model_does_not_warn() -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        model = ChatGroqSynaptic(model=GroqModel.LLAMA_3_3_70B_VERSATILE, api_key="k")
+        model = ChatGroqSynaptic(model=GroqModel.GPT_OSS_120B, api_key="k")
     assert model.profile is not None
     assert "status" not in model.profile

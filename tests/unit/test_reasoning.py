@@ -86,7 +86,43 @@ def test_reasoning_effort_is_typed() -> None:
 
 @pytest.mark.parametrize("value", ["none", "default", "low", "medium", "high"])
 def test_every_documented_effort_is_accepted(value: str) -> None:
-    assert ScriptedGroq().model(reasoning_effort=value).reasoning_effort == value
+    # An unknown id: the registry cannot speak for it, so every value goes.
+    model = ScriptedGroq().model(model="my-org/reasoner", reasoning_effort=value)
+    assert model.reasoning_effort == value
+
+
+@pytest.mark.parametrize(
+    ("model_id", "accepted", "refused"),
+    [
+        ("openai/gpt-oss-120b", ["low", "medium", "high"], ["none", "default"]),
+        ("openai/gpt-oss-20b", ["low", "medium", "high"], ["none", "default"]),
+        ("qwen/qwen3.8-27b", ["none", "default", "low", "medium", "high"], []),
+    ],
+)
+def test_effort_values_follow_the_model(
+    model_id: str, accepted: list[str], refused: list[str]
+) -> None:
+    for value in accepted:
+        assert ScriptedGroq().model(model=model_id, reasoning_effort=value)
+    for value in refused:
+        with pytest.raises(ValidationError, match=f"takes reasoning_effort .*{value}"):
+            ScriptedGroq().model(model=model_id, reasoning_effort=value)
+
+
+@pytest.mark.parametrize("mode", MODES)
+async def test_a_refused_effort_per_call_fails_before_any_request(mode: str) -> None:
+    groq = ScriptedGroq()
+    model = groq.model(model="openai/gpt-oss-120b")
+    with pytest.raises(ValueError, match="gpt-oss-120b takes reasoning_effort"):
+        await call(model, mode, "Hi", reasoning_effort="none")
+    assert groq.requests == []
+
+
+def test_a_model_without_reasoning_refuses_reasoning_params() -> None:
+    with pytest.raises(ValidationError, match="not a reasoning model"):
+        ScriptedGroq().model(
+            model="meta-llama/llama-prompt-guard-2-86m", reasoning_format="parsed"
+        )
 
 
 def test_reasoning_format_with_include_reasoning_fails_at_construction() -> None:
