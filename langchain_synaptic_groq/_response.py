@@ -196,8 +196,13 @@ def _response_metadata(
         if timings:
             meta["timings"] = timings
         meta["token_usage"] = dict(usage)
-    if data.get("usage_breakdown") is not None:
-        meta["usage_breakdown"] = data["usage_breakdown"]
+    breakdown = data.get("usage_breakdown")
+    if breakdown is None and isinstance(x_groq, Mapping):
+        # A stream puts it in its last event's `x_groq`, next to the usage
+        # (groq/compound, in the recordings of ../shared/groq-recordings).
+        breakdown = x_groq.get("usage_breakdown")
+    if breakdown is not None:
+        meta["usage_breakdown"] = breakdown
     request_id = headers.get("x-request-id")
     if request_id:
         meta["request_id"] = request_id
@@ -322,6 +327,42 @@ def parse_completion(
         "system_fingerprint": data.get("system_fingerprint"),
     }
     return ChatResult(generations=generations, llm_output=llm_output)
+
+
+def _unsent(
+    seen: Mapping[str, Any], new: Mapping[str, Any]
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """What `new` adds to `seen`, as core's `merge_dicts` will add it back.
+
+    Returns the part to hand over and what has then been handed over in all;
+    neither input is changed (earlier chunks hold parts of `seen`). Equal and
+    `None` values are left out; a string or a list that extends what was sent
+    is cut to its new tail (one that does not is taken as a fragment, passed
+    on as is); an object is compared key by key, so the results of a finished
+    search reach the empty `search_results` of its start. Any other changed
+    value cannot be merged by core without mixing the two: what was handed
+    over is kept.
+    """
+    part: dict[str, Any] = {}
+    merged = dict(seen)
+    for name, value in new.items():
+        old = seen.get(name)
+        if value is None or value == old:
+            continue
+        if old is None:
+            part[name] = merged[name] = value
+        elif isinstance(value, str) and isinstance(old, str):
+            part[name] = value[len(old) :] if value.startswith(old) else value
+            merged[name] = old + part[name]
+        elif isinstance(value, list) and isinstance(old, list):
+            extends = value[: len(old)] == old
+            part[name] = value[len(old) :] if extends else value
+            merged[name] = old + part[name]
+        elif isinstance(value, Mapping) and isinstance(old, Mapping):
+            inner, merged[name] = _unsent(old, value)
+            if inner:
+                part[name] = inner
+    return part, merged
 
 
 def _executed_blocks(
@@ -663,13 +704,11 @@ class StreamParser:
         """What is new in a delta's `executed_tools`, for core to merge.
 
         Groq streams each built-in tool run twice under one `index`: when it
-        starts (type, arguments) and when it is done (the same fields again
-        plus its output and results). Core merges `executed_tools` entries by
-        `index` and concatenates their strings, which would double the type
-        and the arguments; so each entry is cut down to the fields not yet
-        handed over (plus `index`). A string that extends what was sent is
-        cut to its new tail; one that is neither equal nor an extension is
-        taken as a fragment and passed on as is.
+        starts (type, arguments, empty `search_results`) and when it is done
+        (the same fields again plus its output and the results). Core merges
+        `executed_tools` entries by `index`, concatenating strings and lists,
+        which would double the type and the arguments; so each entry is cut
+        down to what was not yet handed over (see `_unsent`), plus `index`.
         """
         out: list[dict[str, Any]] = []
         for position, tool in enumerate(executed if isinstance(executed, list) else ()):
@@ -683,25 +722,9 @@ class StreamParser:
                 self._executed[key] = dict(tool)
                 out.append(dict(tool))
                 continue
-            part: dict[str, Any] = {}
-            for name, value in tool.items():
-                if name == "index":
-                    continue
-                old = seen.get(name)
-                if old is None:
-                    if value is not None:
-                        part[name] = value
-                        seen[name] = value
-                elif value == old or value is None:
-                    continue
-                elif isinstance(value, str) and isinstance(old, str):
-                    tail = value[len(old) :] if value.startswith(old) else value
-                    part[name] = tail
-                    seen[name] = old + tail
-                else:
-                    # A changed non-string value cannot be merged by core
-                    # without mixing the two; keep what was handed over.
-                    continue
+            part, self._executed[key] = _unsent(
+                seen, {k: v for k, v in tool.items() if k != "index"}
+            )
             if part:
                 out.append({"index": tool.get("index", key), **part})
         return out
