@@ -286,3 +286,74 @@ def test_stream_events_decode_as_json_loads_does() -> None:
     ]
     chunks = list(ScriptedGroq(sse(events)).model().stream("Hi"))
     assert "".join(str(c.content) for c in chunks) == "é!"
+
+
+# A groq/compound search as Groq streams it (shape of the recording
+# pydai-test-groq-model-web-search-tool-stream-0): the run starts with its
+# arguments and empty results, then comes again, whole, under the same index.
+_RESULTS = [
+    {"title": "Weather in Lima", "url": "https://a.example", "content": "18 C"},
+    {"title": "Lima forecast", "url": "https://b.example", "content": "Cloudy"},
+]
+_SEARCH_DONE = {
+    "index": 0,
+    "type": "search",
+    "arguments": '{"query": "weather in Lima"}',
+    "output": "Title: Weather in Lima\nURL: https://a.example",
+    "search_results": {"results": _RESULTS},
+}
+
+
+def _search_stream() -> bytes:
+    started = {**_SEARCH_DONE, "search_results": {"results": []}}
+    del started["output"]
+    return sse(
+        [
+            delta_event(executed_tools=[started]),
+            delta_event(executed_tools=[_SEARCH_DONE]),
+            delta_event("Cloudy, 18 C."),
+            delta_event(finish_reason="stop"),
+        ]
+    )
+
+
+def test_a_streamed_search_keeps_the_results_of_its_second_delivery() -> None:
+    full = _collect(ScriptedGroq(_search_stream()).model().stream("Lima?"))
+    assert full.content == "Cloudy, 18 C."
+    # Once, whole: the output and every result of the finished run.
+    assert full.additional_kwargs["executed_tools"] == [_SEARCH_DONE]
+
+
+def test_a_streamed_search_result_block_carries_the_results_in_v1() -> None:
+    model = ScriptedGroq(_search_stream()).model(output_version="v1")
+    full = _collect(model.stream("Lima?"))
+    assert isinstance(full.content, list)
+    results = [b for b in full.content if b.get("type") == "server_tool_result"]
+    assert len(results) == 1
+    assert results[0]["output"] == _SEARCH_DONE["output"]
+    assert results[0]["extras"] == {"search_results": {"results": _RESULTS}}
+
+
+def test_a_run_delivered_in_growing_pieces_is_joined_once() -> None:
+    # A later delivery that extends the results (or a string) adds only the
+    # new part; one that changes a value of another type keeps the first.
+    first = {"index": 0, "type": "search", "arguments": '{"q": "a"}', "n": 1}
+    second = {**first, "n": 2, "search_results": {"results": _RESULTS[:1]}}
+    third = {**second, "output": "done", "search_results": {"results": _RESULTS}}
+    events = [delta_event(executed_tools=[run]) for run in (first, second, third)]
+    events.append(delta_event("ok", finish_reason="stop"))
+    full = _collect(ScriptedGroq(sse(events)).model().stream("Hi"))
+    assert full.additional_kwargs["executed_tools"] == [{**third, "n": 1}]
+
+
+def test_a_streamed_usage_breakdown_reaches_the_metadata_as_in_invoke() -> None:
+    # Streams carry it in the last event's x_groq, invoke at the top level.
+    breakdown = {"models": [{"model": "openai/gpt-oss-120b", "usage": GROQ_USAGE}]}
+    last = delta_event(finish_reason="stop")
+    last["x_groq"] = {"usage": GROQ_USAGE, "usage_breakdown": breakdown}
+    streamed = _collect(
+        ScriptedGroq(sse([delta_event("Hi"), last])).model().stream("Hi")
+    )
+    invoked = ScriptedGroq(completion(usage_breakdown=None)).model()
+    assert streamed.response_metadata["usage_breakdown"] == breakdown
+    assert "usage_breakdown" not in invoked.invoke("Hi").response_metadata
