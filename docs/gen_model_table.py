@@ -32,19 +32,27 @@ def models_table() -> str:
     from langchain_synaptic_groq import GroqModel
 
     header = (
-        "| member | id | context | max completion | tools | JSON mode "
-        "| strict json_schema | reasoning | vision | built-in tools |\n"
-        "| --- | --- | --: | --: | :-: | :-: | :-: | :-: | :-: | --- |"
+        "| member | id | status | context | max completion | tools | JSON mode "
+        "| strict json_schema | reasoning effort | vision | built-in tools |\n"
+        "| --- | --- | --- | --: | --: | :-: | :-: | :-: | --- | :-: | --- |"
     )
     rows = []
-    for member in GroqModel:
+    served = GroqModel.served()
+    # Served models first, then the shut-down ones with their replacement.
+    for member in [*served, *(m for m in GroqModel if m not in served)]:
         info = member.info
-        name = f"`{member.name}`" + (" (retired)" if info.retired else "")
+        status = str(info.status).replace("_", " ")
+        if info.retired:
+            status += f" {info.shutdown_date}" if info.shutdown_date else ""
+            status += f", use `{info.replacement}`" if info.replacement else ""
+        effort = ", ".join(info.reasoning_effort) or _yes(info.reasoning)
+        vision = f"✅ ({info.max_images} images)" if info.max_images else ""
         rows.append(
-            f"| {name} | `{info.id}` | {_count(info.context_window)} "
+            f"| `{member.name}` | `{info.id}` | {status} "
+            f"| {_count(info.context_window)} "
             f"| {_count(info.max_completion_tokens)} | {_yes(info.tools)} "
             f"| {_yes(info.json_mode)} | {_yes(info.strict_json_schema)} "
-            f"| {_yes(info.reasoning)} | {_yes(info.vision)} "
+            f"| {effort} | {vision or _yes(info.vision)} "
             f"| {', '.join(info.builtin_tools)} |"
         )
     return "\n".join([header, *rows])

@@ -19,7 +19,7 @@ print("gpt-oss-20b built-in tools:", GroqModel.GPT_OSS_20B.info.builtin_tools)
 # Binding one to a known model without it warns (Groq would reject the call).
 with warnings.catch_warnings(record=True) as caught:
     warnings.simplefilter("always")
-    ChatGroqSynaptic(model=GroqModel.LLAMA_3_1_8B_INSTANT).bind_tools(
+    ChatGroqSynaptic(model=GroqModel.QWEN3_8_27B).bind_tools(
         [{"type": "code_interpreter"}]
     )
 print("warning:", caught[0].message)

@@ -12,7 +12,7 @@ from langchain_core.prompts import ChatPromptTemplate
 from langchain_synaptic_groq import ChatGroqSynaptic
 
 model = ChatGroqSynaptic(
-    model=os.environ.get("SYNAPTIC_GROQ_MODEL", "llama-3.3-70b-versatile"),
+    model=os.environ.get("SYNAPTIC_GROQ_MODEL", "openai/gpt-oss-120b"),
     temperature=0,
     max_tokens=32,
 )

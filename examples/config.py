@@ -8,15 +8,18 @@ import os
 
 from langchain_synaptic_groq import ChatGroqSynaptic, GroqConfig, GroqModel
 
-# GroqModel: the known model ids, with what each can do.
-llama = GroqModel.LLAMA_3_3_70B_VERSATILE
-print(llama.id, llama.context_window, llama.max_completion_tokens)
-print("tools:", llama.supports_tools, "vision:", llama.supports_vision)
-print("gpt-oss-20b reasons:", GroqModel.GPT_OSS_20B.supports_reasoning)
+# GroqModel: the known model ids, with what each can do and its lifecycle.
+oss = GroqModel.GPT_OSS_120B
+print(oss.id, oss.status, oss.context_window, oss.max_completion_tokens)
+print("tools:", oss.supports_tools, "vision:", oss.supports_vision)
+print("qwen3.8 sees images:", GroqModel.QWEN3_8_27B.supports_vision)
+# Earlier members stay, marked as Groq left them, with what replaces them.
+old = GroqModel.LLAMA_3_3_70B_VERSATILE
+print(old.id, old.status, "->", old.replacement)
 print("custom id:", repr(GroqModel.custom("my-fine-tune")))
 
 # GroqConfig: immutable; each with_* returns a new config.
-model_id = os.environ.get("SYNAPTIC_GROQ_MODEL", GroqModel.LLAMA_3_3_70B_VERSATILE)
+model_id = os.environ.get("SYNAPTIC_GROQ_MODEL", GroqModel.GPT_OSS_120B)
 config = (
     GroqConfig.new(os.environ["GROQ_API_KEY"], model_id)
     .with_temperature(0)

@@ -17,7 +17,7 @@ from langchain_synaptic_groq import (
 )
 
 settings = {
-    "model": os.environ.get("SYNAPTIC_GROQ_MODEL", "llama-3.3-70b-versatile"),
+    "model": os.environ.get("SYNAPTIC_GROQ_MODEL", "openai/gpt-oss-120b"),
     "max_tokens": 16,
     "max_retries": 0,  # show each error at once (retries are in retries.py)
 }

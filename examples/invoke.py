@@ -10,7 +10,7 @@ from langchain_synaptic_groq import ChatGroqSynaptic
 
 # api_key and base_url are read from GROQ_API_KEY and GROQ_API_BASE.
 model = ChatGroqSynaptic(
-    model=os.environ.get("SYNAPTIC_GROQ_MODEL", "llama-3.3-70b-versatile"),
+    model=os.environ.get("SYNAPTIC_GROQ_MODEL", "openai/gpt-oss-120b"),
     temperature=0,
     max_tokens=64,
 )

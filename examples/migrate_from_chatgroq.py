@@ -10,7 +10,7 @@ from langchain_synaptic_groq import ChatGroqSynaptic
 
 # Was: from langchain_groq import ChatGroq; model = ChatGroq(...same arguments...)
 model = ChatGroqSynaptic(
-    model_name=os.environ.get("SYNAPTIC_GROQ_MODEL", "llama-3.3-70b-versatile"),
+    model_name=os.environ.get("SYNAPTIC_GROQ_MODEL", "openai/gpt-oss-120b"),
     groq_api_key=os.environ["GROQ_API_KEY"],
     # ChatGroq's base URL is the host (the groq SDK adds /openai/v1); here it
     # is the API root itself, /openai/v1 included.

@@ -12,7 +12,7 @@ from langchain_openai import ChatOpenAI
 
 from langchain_synaptic_groq import ChatGroqSynaptic
 
-model_id = os.environ.get("SYNAPTIC_GROQ_MODEL", "llama-3.3-70b-versatile")
+model_id = os.environ.get("SYNAPTIC_GROQ_MODEL", "openai/gpt-oss-120b")
 base_url = os.environ.get("GROQ_API_BASE", "https://api.groq.com/openai/v1")
 settings = {"temperature": 0, "max_completion_tokens": 16, "timeout": 30}
 

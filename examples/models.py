@@ -9,7 +9,7 @@ import os
 from langchain_synaptic_groq import ChatGroqSynaptic, GroqModel
 
 model = ChatGroqSynaptic(
-    model=os.environ.get("SYNAPTIC_GROQ_MODEL", "llama-3.3-70b-versatile")
+    model=os.environ.get("SYNAPTIC_GROQ_MODEL", "openai/gpt-oss-120b")
 )
 
 # GET /models: the server's own list (the truth; it changes).
@@ -17,12 +17,18 @@ for record in model.list_models()[:5]:
     print(f"served: {record.id} owner={record.owned_by} ctx={record.context_window}")
 
 # The package's table of known models: limits and abilities, no request.
-for known in (GroqModel.LLAMA_3_1_8B_INSTANT, GroqModel.GPT_OSS_120B):
+for known in (GroqModel.QWEN3_8_27B, GroqModel.GPT_OSS_120B):
     info = known.info
     print(
-        f"known: {info.id} context={info.context_window} "
+        f"known: {info.id} {info.status} context={info.context_window} "
         f"reasoning={info.reasoning} strict_json_schema={info.strict_json_schema}"
     )
+
+# The registry next to what this server serves now (`synaptic-groq models`).
+check = model.check_models()
+print("registry checked on:", check.checked_on)
+print("served, not in the registry:", list(check.unknown)[:3])
+print("in the registry, not served here:", len(check.missing))
 
 # LangChain's model profile (None for ids the package does not know).
 profile = ChatGroqSynaptic(model=GroqModel.GPT_OSS_20B).profile or {}

@@ -13,7 +13,7 @@ import os
 from langchain_synaptic_groq import ChatGroqSynaptic, RateLimitState
 
 model = ChatGroqSynaptic(
-    model=os.environ.get("SYNAPTIC_GROQ_MODEL", "llama-3.3-70b-versatile"),
+    model=os.environ.get("SYNAPTIC_GROQ_MODEL", "openai/gpt-oss-120b"),
     max_tokens=8,
 )
 answer = model.invoke("Hi")

@@ -19,7 +19,7 @@ from langchain_synaptic_groq import (
 
 logging.basicConfig(stream=sys.stdout, format="%(levelname)s %(message)s")
 
-model_id = os.environ.get("SYNAPTIC_GROQ_MODEL", "llama-3.3-70b-versatile")
+model_id = os.environ.get("SYNAPTIC_GROQ_MODEL", "openai/gpt-oss-120b")
 
 # max_retries=2 (the default): 3 attempts with the default backoff.
 # retry_config: the whole policy (here: 3 attempts, short waits).

@@ -14,7 +14,7 @@ import os
 from langchain_synaptic_groq import ChatGroqSynaptic
 
 model = ChatGroqSynaptic(
-    model=os.environ.get("SYNAPTIC_GROQ_MODEL", "llama-3.3-70b-versatile"),
+    model=os.environ.get("SYNAPTIC_GROQ_MODEL", "openai/gpt-oss-120b"),
     service_tier="on_demand",
     max_tokens=8,
 )

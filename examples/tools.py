@@ -23,7 +23,7 @@ def multiply(a: int, b: int) -> int:
 
 
 model = ChatGroqSynaptic(
-    model=os.environ.get("SYNAPTIC_GROQ_MODEL", "llama-3.3-70b-versatile"),
+    model=os.environ.get("SYNAPTIC_GROQ_MODEL", "openai/gpt-oss-120b"),
     temperature=0,
     max_tokens=64,
 )

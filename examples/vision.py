@@ -44,17 +44,17 @@ message = HumanMessage(
     ]
 )
 
-print("vision models:", [m.id for m in GroqModel if m.supports_vision])
+print("vision models:", [m.id for m in GroqModel.served() if m.supports_vision])
 
 # A known text-only model: refused before anything is sent.
 try:
-    ChatGroqSynaptic(model=GroqModel.LLAMA_3_3_70B_VERSATILE).invoke([message])
+    ChatGroqSynaptic(model=GroqModel.GPT_OSS_120B).invoke([message])
 except ValueError as exc:
     print("refused:", exc)
 
 # Groq unless GROQ_API_BASE points elsewhere (`local_server.py run` sets it).
 if "api.groq.com" in os.environ.get("GROQ_API_BASE", "api.groq.com"):
-    vision = ChatGroqSynaptic(model=GroqModel.LLAMA_4_SCOUT, max_tokens=16)
+    vision = ChatGroqSynaptic(model=GroqModel.QWEN3_8_27B, max_tokens=16)
     print("answer:", vision.invoke([message]).text)
 else:
     print("answer: (skipped: the local SmolLM2 server takes no images)")

@@ -1,4 +1,4 @@
-"""`GroqConfig`: the seed's immutable configuration with a fluent builder."""
+"""`GroqConfig`: an immutable configuration with a fluent builder."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ __all__ = ["GroqConfig"]
 
 
 class GroqConfig(BaseModel):
-    """Immutable settings for a Groq chat model, as in synaptic-groq.
+    """Immutable settings for a Groq chat model.
 
     Every `with_*` method returns a new config; the original is unchanged.
 
@@ -21,7 +21,7 @@ class GroqConfig(BaseModel):
         from langchain_synaptic_groq import ChatGroqSynaptic, GroqConfig, GroqModel
 
         config = (
-            GroqConfig.new("gsk_...", GroqModel.LLAMA_3_3_70B_VERSATILE)
+            GroqConfig.new("gsk_...", GroqModel.GPT_OSS_120B)
             .with_temperature(0.7)
             .with_max_tokens(512)
         )

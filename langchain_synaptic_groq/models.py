@@ -640,12 +640,13 @@ class _ModelInfoMixin:
 
 
 class GroqModel(_ModelInfoMixin, StrEnum):
-    """Groq model ids, as in the seed's `GroqModel`, plus today's models.
+    """Groq model ids: today's models and the package's earlier members.
 
     Members are strings, so a member works wherever a model id does. For an
     id that is not listed use `GroqModel.custom("id")` or the plain string.
-    The seed's five members are kept so its API keeps working; Groq has shut
-    all five down (`status`, `replacement` say so, and choosing one warns).
+    The earlier members are kept so that code naming them keeps working;
+    Groq has shut them down (`status` and `replacement` say so, and choosing
+    one warns).
 
     Example:
         ```python
@@ -655,7 +656,7 @@ class GroqModel(_ModelInfoMixin, StrEnum):
         ```
     """
 
-    # The seed's members (all shut down by Groq).
+    # The first members (all shut down by Groq).
     LLAMA_3_3_70B_VERSATILE = "llama-3.3-70b-versatile"
     LLAMA_3_1_8B_INSTANT = "llama-3.1-8b-instant"
     LLAMA_3_1_70B_VERSATILE = "llama-3.1-70b-versatile"
@@ -681,7 +682,7 @@ class GroqModel(_ModelInfoMixin, StrEnum):
 
     @staticmethod
     def custom(model_id: str) -> CustomGroqModel:
-        """A model id this enum does not list (the seed's `Custom(String)`).
+        """A model id this enum does not list.
 
         Args:
             model_id: The id as the API knows it.

@@ -32,9 +32,9 @@ _NOT_NAME_CHARS = re.compile(r"[^a-zA-Z0-9_-]")
 
 
 class ToolChoice(StrEnum):
-    """The seed's `ToolChoice`: let the model choose, forbid, or require a tool.
+    """Let the model choose, forbid, or require a tool.
 
-    For the seed's `Specific(name)`, pass the tool's name (or
+    To require one tool by name, pass the tool's name (or
     `ToolChoice.specific(name)`).
     """
 

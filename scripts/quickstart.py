@@ -2,7 +2,7 @@
 """The quickstart: ChatGroqSynaptic end to end against a real server.
 
 With ``GROQ_API_KEY`` set it talks to Groq (model ``SYNAPTIC_GROQ_MODEL`` or
-``llama-3.3-70b-versatile``). Without a key it installs (first time only) and
+``openai/gpt-oss-120b``). Without a key it installs (first time only) and
 starts a local llama.cpp ``llama-server`` with SmolLM2-135M-Instruct through
 ``scripts/local_server.py``, and talks to that; a 135M model answers quickly
 but not wisely.

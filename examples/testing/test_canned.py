@@ -23,7 +23,7 @@ def test_extract_city_with_a_canned_answer() -> None:
             200,
             json={
                 "id": "chatcmpl-1",
-                "model": "llama-3.3-70b-versatile",
+                "model": "openai/gpt-oss-120b",
                 "choices": [
                     {
                         "index": 0,
