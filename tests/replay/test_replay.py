@@ -71,10 +71,15 @@ except (OSError, ValueError, KeyError) as exc:
         f"in ${RECORDINGS_ENV})."
     )
 
-# The issue-14 policy for 400 tool_use_failed answers, if this version has
-# it: error recordings must raise, whatever the policy's default.
+# The policy for 400 tool_use_failed answers (`tool_use_failure`), where this
+# version has it: error recordings must raise, whatever the default.
 TOOL_USE_POLICY = next(
-    (name for name in ChatGroqSynaptic.model_fields if "tool_use" in name), None
+    (
+        name
+        for name in ChatGroqSynaptic.model_fields
+        if name == "tool_use_failure" or name.startswith("tool_use_fail")
+    ),
+    None,
 )
 
 
