@@ -1,5 +1,6 @@
 """LangChain integration for Groq: `ChatGroqSynaptic`, `GroqConfig`, `GroqModel`."""
 
+from langchain_synaptic_groq.batch import GroqBatchJob
 from langchain_synaptic_groq.chat_models import ChatGroqSynaptic, GroqModelRecord
 from langchain_synaptic_groq.config import GroqConfig
 from langchain_synaptic_groq.errors import (
@@ -36,6 +37,7 @@ __all__ = [
     "CustomGroqModel",
     "GroqAPIError",
     "GroqAuthenticationError",
+    "GroqBatchJob",
     "GroqCapacityError",
     "GroqConfig",
     "GroqConnectionError",

@@ -527,7 +527,8 @@ class Transport:
             body=text,
         )
 
-    def _encode(self, body: Mapping[str, Any]) -> bytes:
+    @staticmethod
+    def _encode(body: Mapping[str, Any]) -> bytes:
         try:
             text = json.dumps(
                 body, separators=(",", ":"), ensure_ascii=False, allow_nan=False
@@ -611,6 +612,133 @@ class Transport:
         if response.status_code >= 400:
             self._raise_for(response, answer)
         return self._decode(response, answer), self._response_headers(response)
+
+    # -- files (the Batch API) -----------------------------------------------
+
+    def _file_headers(self, *, accept: str | None = None) -> httpx.Headers:
+        # Without the JSON content type: httpx sets the multipart one (with its
+        # boundary) only when the request does not name one already.
+        headers = self._headers.copy()
+        del headers["Content-Type"]
+        if accept is not None:
+            headers["Accept"] = accept
+        return headers
+
+    def upload(
+        self, path: str, files: Mapping[str, Any], data: Mapping[str, str]
+    ) -> tuple[dict[str, Any], httpx.Headers]:
+        """POST a `multipart/form-data` body (a file upload); decode the JSON answer.
+
+        Args:
+            path: Path below the base URL, e.g. `files`.
+            files: The file parts, as httpx takes them (`name: (filename,
+                bytes, content type)`).
+            data: The plain form fields.
+
+        Returns:
+            The decoded body and the response headers.
+
+        Raises:
+            GroqError: For any failure, classified.
+        """
+        client, gate = self._pool_sync()
+        with (
+            _gate(gate, self.timeout),
+            _translate_transport_errors(self._secret, self.timeout),
+            client.stream(
+                "POST",
+                self._url(path),
+                files=files,
+                data=data,
+                headers=self._file_headers(),
+            ) as response,
+        ):
+            answer = self._read(response)
+        if response.status_code >= 400:
+            self._raise_for(response, answer)
+        return self._decode(response, answer), self._response_headers(response)
+
+    async def aupload(
+        self, path: str, files: Mapping[str, Any], data: Mapping[str, str]
+    ) -> tuple[dict[str, Any], httpx.Headers]:
+        """Async `upload`.
+
+        Args:
+            path: Path below the base URL, e.g. `files`.
+            files: The file parts, as httpx takes them.
+            data: The plain form fields.
+
+        Returns:
+            The decoded body and the response headers.
+
+        Raises:
+            GroqError: For any failure, classified.
+        """
+        client, gate = self._pool_async()
+        async with _agate(gate, self.timeout):
+            with _translate_transport_errors(self._secret, self.timeout):
+                async with client.stream(
+                    "POST",
+                    self._url(path),
+                    files=files,
+                    data=data,
+                    headers=self._file_headers(),
+                ) as response:
+                    answer = await self._aread(response)
+        if response.status_code >= 400:
+            self._raise_for(response, answer)
+        return self._decode(response, answer), self._response_headers(response)
+
+    # A file's content is not bounded by `max_response_bytes`, which is sized
+    # for one answer: the output file of a batch holds thousands of them.
+
+    def download(self, path: str) -> tuple[bytes, httpx.Headers]:
+        """GET raw bytes (a file's content), read whole.
+
+        Args:
+            path: Path below the base URL, e.g. `files/file_01.../content`.
+
+        Returns:
+            The body and the response headers.
+
+        Raises:
+            GroqError: For any failure, classified.
+        """
+        client, gate = self._pool_sync()
+        headers = self._file_headers(accept="application/octet-stream")
+        with (
+            _gate(gate, self.timeout),
+            _translate_transport_errors(self._secret, self.timeout),
+            client.stream("GET", self._url(path), headers=headers) as response,
+        ):
+            if response.status_code >= 400:
+                self._raise_for(response, self._read(response))
+            content = response.read()
+        return content, self._response_headers(response)
+
+    async def adownload(self, path: str) -> tuple[bytes, httpx.Headers]:
+        """Async `download`.
+
+        Args:
+            path: Path below the base URL, e.g. `files/file_01.../content`.
+
+        Returns:
+            The body and the response headers.
+
+        Raises:
+            GroqError: For any failure, classified.
+        """
+        client, gate = self._pool_async()
+        headers = self._file_headers(accept="application/octet-stream")
+        async with _agate(gate, self.timeout):
+            with _translate_transport_errors(self._secret, self.timeout):
+                async with client.stream(
+                    "GET", self._url(path), headers=headers
+                ) as response:
+                    if response.status_code >= 400:
+                        self._raise_for(response, await self._aread(response))
+                    content = await response.aread()
+        return content, self._response_headers(response)
 
     # -- streams -------------------------------------------------------------
 

@@ -9,11 +9,12 @@ from __future__ import annotations
 import functools
 import inspect
 import logging
+import os
 import re
 import warnings
 from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from operator import itemgetter
-from typing import Any, Literal, Self, TypeAlias
+from typing import TYPE_CHECKING, Any, Literal, Self, TypeAlias
 from urllib.parse import urlsplit
 
 import httpx
@@ -91,6 +92,9 @@ from langchain_synaptic_groq.tools import (
     json_schema_response_format,
     tool_choice_to_wire,
 )
+
+if TYPE_CHECKING:
+    from langchain_synaptic_groq.batch import GroqBatchJob
 
 __all__ = ["ChatGroqSynaptic", "GroqModelRecord"]
 
@@ -1052,6 +1056,100 @@ class ChatGroqSynaptic(BaseChatModel):
         )
         return [GroqModelRecord.model_validate(m) for m in data.get("data") or []]
 
+    # -- Groq's Batch API ------------------------------------------------------
+
+    def submit_batch(
+        self,
+        inputs: Sequence[LanguageModelInput],
+        *,
+        completion_window: str = "24h",
+        metadata: dict[str, str] | None = None,
+        state_file: str | os.PathLike[str] | None = None,
+        config: Any = None,
+        **kwargs: Any,
+    ) -> GroqBatchJob:
+        """Run many requests on Groq's Batch API (lower price, separate limits).
+
+        Takes what `batch` takes; each request is built as `invoke` builds it.
+        For tools, a response format or other bound parameters, call
+        `GroqBatchJob.submit(model.bind_tools(...), inputs)`: a binding does
+        not pass its parameters on to this method.
+
+        Args:
+            inputs: Strings, message lists or prompt values, one per request.
+            completion_window: How long Groq may take, `"24h"` to `"7d"`.
+            metadata: String pairs kept with the batch.
+            state_file: Where to keep the job's state, so that
+                `GroqBatchJob.resume(state_file, model)` can continue it in
+                another process. Must not exist yet.
+            config: Not a setting: LangChain passes one when this method is
+                reached through a `RunnableBinding`, which would drop the
+                bound tools and parameters, so that call is refused.
+            **kwargs: Call parameters, as `invoke` takes them (`stop`,
+                `temperature`, `tools`, ...).
+
+        Returns:
+            The job (see `GroqBatchJob`: `wait`, `results`, `cancel`).
+
+        Raises:
+            ValueError: If an input cannot be sent or a batch limit is broken
+                (nothing is sent then).
+            TypeError: If called through a binding (see `config`).
+            GroqError: If the upload or the creation failed.
+        """
+        from langchain_synaptic_groq.batch import (
+            GroqBatchJob,
+            refuse_binding_config,
+        )
+
+        refuse_binding_config(config)
+        return GroqBatchJob.submit(
+            self,
+            inputs,
+            completion_window=completion_window,
+            metadata=metadata,
+            state_file=state_file,
+            **kwargs,
+        )
+
+    async def asubmit_batch(
+        self,
+        inputs: Sequence[LanguageModelInput],
+        *,
+        completion_window: str = "24h",
+        metadata: dict[str, str] | None = None,
+        state_file: str | os.PathLike[str] | None = None,
+        config: Any = None,
+        **kwargs: Any,
+    ) -> GroqBatchJob:
+        """Async `submit_batch`.
+
+        Args:
+            inputs: Strings, message lists or prompt values, one per request.
+            completion_window: How long Groq may take, `"24h"` to `"7d"`.
+            metadata: String pairs kept with the batch.
+            state_file: Where to keep the job's state; must not exist yet.
+            config: Not a setting (see `submit_batch`).
+            **kwargs: Call parameters, as `invoke` takes them.
+
+        Returns:
+            The job.
+        """
+        from langchain_synaptic_groq.batch import (
+            GroqBatchJob,
+            refuse_binding_config,
+        )
+
+        refuse_binding_config(config)
+        return await GroqBatchJob.asubmit(
+            self,
+            inputs,
+            completion_window=completion_window,
+            metadata=metadata,
+            state_file=state_file,
+            **kwargs,
+        )
+
 
 # Speed: on every invoke, core checks whether `_generate` / `_agenerate` take a
 # `run_manager` with `inspect.signature`, which rebuilds the signature from the
@@ -1161,100 +1259,6 @@ def _sync_on_retry(
         """
         return compare_records(await self.alist_models())
 
-
-    # -- Groq's Batch API ------------------------------------------------------
-
-    def submit_batch(
-        self,
-        inputs: Sequence[LanguageModelInput],
-        *,
-        completion_window: str = "24h",
-        metadata: dict[str, str] | None = None,
-        state_file: str | os.PathLike[str] | None = None,
-        config: Any = None,
-        **kwargs: Any,
-    ) -> GroqBatchJob:
-        """Run many requests on Groq's Batch API (lower price, separate limits).
-
-        Takes what `batch` takes; each request is built as `invoke` builds it.
-        For tools, a response format or other bound parameters, call
-        `GroqBatchJob.submit(model.bind_tools(...), inputs)`: a binding does
-        not pass its parameters on to this method.
-
-        Args:
-            inputs: Strings, message lists or prompt values, one per request.
-            completion_window: How long Groq may take, `"24h"` to `"7d"`.
-            metadata: String pairs kept with the batch.
-            state_file: Where to keep the job's state, so that
-                `GroqBatchJob.resume(state_file, model)` can continue it in
-                another process. Must not exist yet.
-            config: Not a setting: LangChain passes one when this method is
-                reached through a `RunnableBinding`, which would drop the
-                bound tools and parameters, so that call is refused.
-            **kwargs: Call parameters, as `invoke` takes them (`stop`,
-                `temperature`, `tools`, ...).
-
-        Returns:
-            The job (see `GroqBatchJob`: `wait`, `results`, `cancel`).
-
-        Raises:
-            ValueError: If an input cannot be sent or a batch limit is broken
-                (nothing is sent then).
-            TypeError: If called through a binding (see `config`).
-            GroqError: If the upload or the creation failed.
-        """
-        from langchain_synaptic_groq.batch import (
-            GroqBatchJob,
-            refuse_binding_config,
-        )
-
-        refuse_binding_config(config)
-        return GroqBatchJob.submit(
-            self,
-            inputs,
-            completion_window=completion_window,
-            metadata=metadata,
-            state_file=state_file,
-            **kwargs,
-        )
-
-    async def asubmit_batch(
-        self,
-        inputs: Sequence[LanguageModelInput],
-        *,
-        completion_window: str = "24h",
-        metadata: dict[str, str] | None = None,
-        state_file: str | os.PathLike[str] | None = None,
-        config: Any = None,
-        **kwargs: Any,
-    ) -> GroqBatchJob:
-        """Async `submit_batch`.
-
-        Args:
-            inputs: Strings, message lists or prompt values, one per request.
-            completion_window: How long Groq may take, `"24h"` to `"7d"`.
-            metadata: String pairs kept with the batch.
-            state_file: Where to keep the job's state; must not exist yet.
-            config: Not a setting (see `submit_batch`).
-            **kwargs: Call parameters, as `invoke` takes them.
-
-        Returns:
-            The job.
-        """
-        from langchain_synaptic_groq.batch import (
-            GroqBatchJob,
-            refuse_binding_config,
-        )
-
-        refuse_binding_config(config)
-        return await GroqBatchJob.asubmit(
-            self,
-            inputs,
-            completion_window=completion_window,
-            metadata=metadata,
-            state_file=state_file,
-            **kwargs,
-        )
 
 def _async_on_retry(
     run_manager: AsyncCallbackManagerForLLMRun | None,
