@@ -56,6 +56,16 @@ from pydantic import (
 )
 from tenacity import RetryCallState
 
+from langchain_synaptic_groq._recovery import (
+    ToolUseFailurePolicy,
+    ToolUsePlan,
+    arecover,
+    arecover_stream,
+    plan_for,
+    recover,
+    recover_stream,
+    recovered_output_check,
+)
 from langchain_synaptic_groq._request import build_messages
 from langchain_synaptic_groq._response import StreamParser, parse_completion
 from langchain_synaptic_groq._tokens import (
@@ -90,6 +100,7 @@ from langchain_synaptic_groq.tools import (
     ToolChoice,
     convert_tools,
     json_schema_response_format,
+    supports_parallel_tool_calls,
     tool_choice_to_wire,
 )
 
@@ -112,7 +123,9 @@ StructuredMethod: TypeAlias = Literal["function_calling", "json_schema", "json_m
 
 # Keyword arguments LangChain passes to _generate/_stream that are not request
 # parameters.
-_NOT_WIRE = frozenset({"ls_structured_output_format", "stream_usage", "stream"})
+_NOT_WIRE = frozenset(
+    {"ls_structured_output_format", "stream_usage", "stream", "tool_use_failure"}
+)
 
 
 # ChatGroq / ChatOpenAI parameters that are client settings, not request
@@ -364,6 +377,28 @@ class ChatGroqSynaptic(BaseChatModel):
     user: str | None = None
     """A unique id for your end user, which helps Groq monitor and detect
     abuse."""
+    disable_tool_validation: bool | None = None
+    """Groq's `disable_tool_validation`: when `True`, Groq returns tool calls
+    without checking that the tool is in `tools` (a call to an unbound tool
+    comes back as a call instead of a 400 `tool_use_failed`); `tool_choice`
+    `"required"` / `"none"` is still enforced, but a specific tool cannot be
+    required. Sent only when set."""
+    tool_use_failure: ToolUseFailurePolicy = "recover"
+    """What to do when Groq refuses the model's output (400 `tool_use_failed`
+    or `json_validate_failed`, or the same as an error event mid-stream),
+    for requests that carry tools or a `response_format`:
+
+    - `"recover"` (default, keeps agent loops alive): calls that read
+      unambiguously from Groq's `failed_generation` are returned as
+      `tool_calls` (calls to tools that were never bound too, so the agent's
+      tool node can tell the model), JSON for `response_format` as the
+      content, marked in `response_metadata["tool_use_recovery"]` with the
+      original error; anything else is retried once at a lower temperature
+      (when `max_retries` allows a retry), then `GroqToolUseError` is raised.
+    - `"raise"`: raise `GroqToolUseError` at once.
+
+    Per call: `model.invoke(..., tool_use_failure="raise")` or
+    `model.bind(tool_use_failure="raise")`. See docs/agent-reliability.md."""
     include_response_headers: bool = False
     """Copy the raw response headers into `response_metadata["headers"]`."""
     timeout: Any = Field(
@@ -581,6 +616,7 @@ class ChatGroqSynaptic(BaseChatModel):
             "frequency_penalty",
             "presence_penalty",
             "user",
+            "disable_tool_validation",
         ):
             value = getattr(self, name)
             if value is not None:
@@ -614,6 +650,10 @@ class ChatGroqSynaptic(BaseChatModel):
             body["model"] = body["model"].value
         if stop:
             body["stop"] = list(stop)
+        if body.get("parallel_tool_calls") is True and not (
+            supports_parallel_tool_calls(body["model"])
+        ):
+            del body["parallel_tool_calls"]  # see supports_parallel_tool_calls
         if body.get("parallel_tool_calls") is True and not (
             supports_parallel_tool_calls(body["model"])
         ):
@@ -659,6 +699,13 @@ class ChatGroqSynaptic(BaseChatModel):
             return self.retry_config
         return default_retry_config(self.max_retries + 1)
 
+    def _tool_use_plan(
+        self, body: dict[str, Any], kwargs: dict[str, Any]
+    ) -> ToolUsePlan | None:
+        """The `tool_use_failure` plan for this request (`None`: run as is)."""
+        policy = kwargs.get("tool_use_failure") or self.tool_use_failure
+        return plan_for(body, policy, can_retry=self._retry().max_attempts > 1)
+
     # -- calls ---------------------------------------------------------------
 
     def _generate(
@@ -670,14 +717,19 @@ class ChatGroqSynaptic(BaseChatModel):
     ) -> ChatResult:
         body = self._build_body(messages, stop, False, kwargs)
         transport = self._get_transport()
-        data, headers = run_with_retries(
-            lambda: transport.request("POST", "chat/completions", body),
-            self._retry(),
-            on_retry=_sync_on_retry(run_manager),
-        )
-        return parse_completion(
-            data, headers, include_headers=self.include_response_headers
-        )
+
+        def complete(body: dict[str, Any]) -> ChatResult:
+            data, headers = run_with_retries(
+                lambda: transport.request("POST", "chat/completions", body),
+                self._retry(),
+                on_retry=_sync_on_retry(run_manager),
+            )
+            return parse_completion(
+                data, headers, include_headers=self.include_response_headers
+            )
+
+        plan = self._tool_use_plan(body, kwargs)
+        return complete(body) if plan is None else recover(complete, plan)
 
     async def _agenerate(
         self,
@@ -688,14 +740,19 @@ class ChatGroqSynaptic(BaseChatModel):
     ) -> ChatResult:
         body = self._build_body(messages, stop, False, kwargs)
         transport = self._get_transport()
-        data, headers = await arun_with_retries(
-            lambda: transport.arequest("POST", "chat/completions", body),
-            self._retry(),
-            on_retry=_async_on_retry(run_manager),
-        )
-        return parse_completion(
-            data, headers, include_headers=self.include_response_headers
-        )
+
+        async def complete(body: dict[str, Any]) -> ChatResult:
+            data, headers = await arun_with_retries(
+                lambda: transport.arequest("POST", "chat/completions", body),
+                self._retry(),
+                on_retry=_async_on_retry(run_manager),
+            )
+            return parse_completion(
+                data, headers, include_headers=self.include_response_headers
+            )
+
+        plan = self._tool_use_plan(body, kwargs)
+        return await (complete(body) if plan is None else arecover(complete, plan))
 
     def _stream(
         self,
@@ -704,9 +761,26 @@ class ChatGroqSynaptic(BaseChatModel):
         run_manager: CallbackManagerForLLMRun | None = None,
         **kwargs: Any,
     ) -> Iterator[ChatGenerationChunk]:
+        # Not a generator itself: without a recovery plan the caller iterates
+        # `_stream_body` directly, with no extra layer per chunk.
         body = self._build_body(messages, stop, True, kwargs)
-        transport = self._get_transport()
         include_usage = kwargs.get("stream_usage", self.stream_usage)
+        plan = self._tool_use_plan(body, kwargs)
+        if plan is None:
+            return self._stream_body(body, run_manager, include_usage)
+        return recover_stream(
+            lambda body: self._stream_body(body, run_manager, include_usage),
+            plan,
+            None if run_manager is None else _sync_notify(run_manager),
+        )
+
+    def _stream_body(
+        self,
+        body: dict[str, Any],
+        run_manager: CallbackManagerForLLMRun | None,
+        include_usage: bool,
+    ) -> Iterator[ChatGenerationChunk]:
+        transport = self._get_transport()
         v1 = self.output_version == "v1"
 
         # Streams are retried only until the first chunk is handed over.
@@ -751,16 +825,32 @@ class ChatGroqSynaptic(BaseChatModel):
         finally:
             cm.__exit__(None, None, None)
 
-    async def _astream(
+    def _astream(
         self,
         messages: list[BaseMessage],
         stop: list[str] | None = None,
         run_manager: AsyncCallbackManagerForLLMRun | None = None,
         **kwargs: Any,
     ) -> AsyncIterator[ChatGenerationChunk]:
+        # As `_stream`: returns the stream, so no extra async layer per chunk.
         body = self._build_body(messages, stop, True, kwargs)
-        transport = self._get_transport()
         include_usage = kwargs.get("stream_usage", self.stream_usage)
+        plan = self._tool_use_plan(body, kwargs)
+        if plan is None:
+            return self._astream_body(body, run_manager, include_usage)
+        return arecover_stream(
+            lambda body: self._astream_body(body, run_manager, include_usage),
+            plan,
+            None if run_manager is None else _async_notify(run_manager),
+        )
+
+    async def _astream_body(
+        self,
+        body: dict[str, Any],
+        run_manager: AsyncCallbackManagerForLLMRun | None,
+        include_usage: bool,
+    ) -> AsyncIterator[ChatGenerationChunk]:
+        transport = self._get_transport()
         v1 = self.output_version == "v1"
 
         async def open_stream() -> tuple[Any, StreamParser, AsyncIterator[str], Any]:
@@ -826,7 +916,8 @@ class ChatGroqSynaptic(BaseChatModel):
                 `"required"`), a tool name, `True` (only with exactly one tool),
                 a `ToolChoice`, or a dict sent as is.
             parallel_tool_calls: Whether the model may call several tools in one
-                turn (gpt-oss models never do).
+                turn. `True` is left out of requests to models that make one
+                call per turn (gpt-oss), where Groq's default applies.
             strict: Ask for schema-exact arguments (`strict` on each function).
             **kwargs: Other request parameters to bind.
 
@@ -852,7 +943,7 @@ class ChatGroqSynaptic(BaseChatModel):
         self,
         schema: dict[str, Any] | type | None = None,
         *,
-        method: StructuredMethod = "function_calling",
+        method: StructuredMethod | None = None,
         include_raw: bool = False,
         strict: bool | None = None,
         **kwargs: Any,
@@ -867,7 +958,14 @@ class ChatGroqSynaptic(BaseChatModel):
                 Groq enforces the schema with constrained decoding only on
                 `openai/gpt-oss-20b` and `openai/gpt-oss-120b`), or
                 `"json_mode"` (`json_object`: valid JSON, any shape; the prompt
-                must mention JSON).
+                must mention JSON). Default: `"json_schema"` where the model
+                registry says Groq decodes it strictly, else
+                `"function_calling"`. When Groq refuses the output
+                (`json_validate_failed` / `tool_use_failed`) and
+                `tool_use_failure="recover"`, the refused output is parsed
+                and validated here (pydantic models and TypedDicts); if it
+                validates it is returned, else the parse error names the
+                problem (for a raw JSON schema, Groq's verdict stands).
             include_raw: Return `{"raw", "parsed", "parsing_error"}` instead of
                 raising when parsing fails.
             strict: For `function_calling`, sent on the tool. For
@@ -892,6 +990,11 @@ class ChatGroqSynaptic(BaseChatModel):
             msg = f"unexpected arguments to with_structured_output: {sorted(kwargs)}"
             raise ValueError(msg)
         is_pydantic = isinstance(schema, type) and is_basemodel_subclass(schema)
+        if method is None:
+            # Constrained decoding where Groq has it; a forced tool elsewhere.
+            strict_ok = model_info(self.model).strict_json_schema
+            method = "json_schema" if strict_ok else "function_calling"
+        tool_name: str | None = None
         if method == "function_calling":
             if schema is None:
                 msg = "schema is required for method='function_calling'"
@@ -949,6 +1052,10 @@ class ChatGroqSynaptic(BaseChatModel):
                 f"'json_mode', got {method!r}"
             )
             raise ValueError(msg)
+        if schema is not None and not is_pydantic:
+            # Pydantic parsers validate; other schemas need the check on an
+            # answer read from a refusal (see recovered_output_check).
+            parser = recovered_output_check(schema, tool_name) | parser
         if not include_raw:
             return llm | parser
         parser_assign = RunnablePassthrough.assign(
@@ -1229,6 +1336,18 @@ async def _afirst_chunk(
         if chunk is not None or parser.done:
             return chunk
     return None
+
+
+def _sync_notify(
+    run_manager: CallbackManagerForLLMRun,
+) -> Callable[[ChatGenerationChunk], None]:
+    return lambda chunk: run_manager.on_llm_new_token(chunk.text, chunk=chunk)
+
+
+def _async_notify(
+    run_manager: AsyncCallbackManagerForLLMRun,
+) -> Callable[[ChatGenerationChunk], Any]:
+    return lambda chunk: run_manager.on_llm_new_token(chunk.text, chunk=chunk)
 
 
 def _sync_on_retry(

@@ -13,11 +13,14 @@ from langchain_core.utils.function_calling import (
     convert_to_openai_tool,
 )
 
+from langchain_synaptic_groq.models import model_info
+
 __all__ = [
     "BUILTIN_TOOL_TYPES",
     "ToolChoice",
     "convert_tools",
     "json_schema_response_format",
+    "supports_parallel_tool_calls",
     "tool_choice_to_wire",
 ]
 
@@ -94,6 +97,23 @@ def convert_tools(
             raise ValueError(msg)
         out.append(formatted)
     return out
+
+
+def supports_parallel_tool_calls(model: str) -> bool:
+    """Whether `parallel_tool_calls: true` may be sent for `model`.
+
+    gpt-oss models make one call per turn (GROQ_WIRE.md), and clients that
+    sent `true` to single-call models have seen tool calling break with 400s
+    (openclaw/openclaw#37048, checked 2026-12-01); the chat model leaves
+    `true` out for such models. Unknown ids are trusted.
+
+    Args:
+        model: A model id.
+
+    Returns:
+        The registry's `parallel_tool_calls` (`True` for unknown ids).
+    """
+    return model_info(model).parallel_tool_calls
 
 
 def json_schema_response_format(
