@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+import warnings
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -254,6 +255,52 @@ def _invalid_call(
     )
 
 
+def warn_if_reasoning_used_budget(
+    model: Any,
+    usage: Mapping[str, Any] | None,
+    *,
+    answered: bool | None = None,
+    reasoned: bool = False,
+) -> None:
+    """Warn when a reasoning model stopped at the token limit before answering.
+
+    A reasoning model can spend all of `max_completion_tokens` thinking:
+    Groq then answers `finish_reason="length"` with empty content and no
+    tool call, which would otherwise pass on as an empty answer.
+
+    Args:
+        model: The model the response names.
+        usage: The response's usage.
+        answered: Whether any content or tool call came; `None` (a stream,
+            whose text is not kept) decides from the token counts: every
+            completion token a reasoning token means no answer.
+        reasoned: Whether reasoning text came.
+    """
+    details = usage.get("completion_tokens_details") if usage else None
+    if not isinstance(details, Mapping):
+        details = {}
+    reasoning = details.get("reasoning_tokens")
+    completion = usage.get("completion_tokens") if usage else None
+    if answered is None:
+        answered = not (
+            isinstance(reasoning, int)
+            and isinstance(completion, int)
+            and 0 < completion <= reasoning
+        )
+    if answered or not (reasoned or reasoning):
+        return
+    spent = f" ({reasoning} of {completion} tokens were reasoning)" if reasoning else ""
+    warnings.warn(
+        f"{model or 'The model'} spent its whole completion budget reasoning"
+        f"{spent}: finish_reason='length' with no answer and no tool call. "
+        "Raise max_tokens (sent as max_completion_tokens) or lower "
+        "reasoning_effort (e.g. reasoning_effort='low') to leave room for "
+        "the answer.",
+        UserWarning,
+        stacklevel=2,
+    )
+
+
 def parse_completion(
     data: Mapping[str, Any],
     headers: Mapping[str, str],
@@ -311,6 +358,11 @@ def parse_completion(
         if choice.get("logprobs") is not None:
             info["logprobs"] = choice["logprobs"]
             response_metadata["logprobs"] = choice["logprobs"]
+        if finish_reason == "length":
+            answered = bool(message.get("content") or tool_calls or invalid)
+            warn_if_reasoning_used_budget(
+                data.get("model"), usage, answered=answered, reasoned=bool(reasoning)
+            )
         ai = AIMessage(
             content=message.get("content") or "",
             id=_text_or_none(data.get("id")),
@@ -774,6 +826,9 @@ class StreamParser:
             self._headers,
             self._include_headers,
         )
+        if self._finish_reason == "length" and not self._call_ids:
+            # The text is not kept: the counts tell whether any was answered.
+            warn_if_reasoning_used_budget(source.get("model"), self._usage)
         info: dict[str, Any] = {"finish_reason": self._finish_reason}
         if self._logprobs:
             # Each event carries the logprobs of its own tokens; the final
