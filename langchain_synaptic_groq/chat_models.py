@@ -654,10 +654,6 @@ class ChatGroqSynaptic(BaseChatModel):
             supports_parallel_tool_calls(body["model"])
         ):
             del body["parallel_tool_calls"]  # see supports_parallel_tool_calls
-        if body.get("parallel_tool_calls") is True and not (
-            supports_parallel_tool_calls(body["model"])
-        ):
-            del body["parallel_tool_calls"]  # see supports_parallel_tool_calls
         check_reasoning_params(body["model"], body)
         body["messages"] = build_messages(messages, model=body["model"])
         if stream:
