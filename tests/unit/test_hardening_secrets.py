@@ -200,7 +200,7 @@ async def test_the_key_is_nowhere_in_logs_callbacks_traces_or_errors(
     )
     seen.extend(repr(a) for a in model.batch(["Hi", "Ho"], config=config))
     seen.append(repr(model.invoke("Hi", config=config)))
-    structured = model.with_structured_output(City)
+    structured = model.with_structured_output(City, method="function_calling")
     seen.append(repr(structured))
     seen.append(repr(structured.invoke("Hi", config=config)))
     with pytest.raises(GroqAuthenticationError) as auth:

@@ -109,7 +109,9 @@ def test_function_calling_forces_the_schema_tool(kind: str) -> None:
     _answer(scripted, "function_calling", kind)
     model = scripted.model()
 
-    result = model.with_structured_output(SCHEMAS[kind]).invoke("Alien?")
+    result = model.with_structured_output(
+        SCHEMAS[kind], method="function_calling"
+    ).invoke("Alien?")
 
     assert result == _expected(kind)
     body = scripted.last_body
@@ -134,7 +136,9 @@ def test_function_calling_forces_the_schema_tool(kind: str) -> None:
 def test_function_calling_strict_reaches_the_tool() -> None:
     scripted = ScriptedGroq()
     _answer(scripted, "function_calling", "pydantic")
-    scripted.model().with_structured_output(Movie, strict=True).invoke("Alien?")
+    scripted.model().with_structured_output(
+        Movie, method="function_calling", strict=True
+    ).invoke("Alien?")
 
     function = scripted.last_body["tools"][0]["function"]
     assert function["strict"] is True
@@ -392,7 +396,10 @@ def test_function_calling_streams_growing_dicts() -> None:
         )
     )
 
-    parts = list(scripted.model().with_structured_output(MOVIE_SCHEMA).stream("x"))
+    runnable = scripted.model().with_structured_output(
+        MOVIE_SCHEMA, method="function_calling"
+    )
+    parts = list(runnable.stream("x"))
 
     assert parts[-1] == AS_DICT
     assert {"title": "Ali"} in parts  # partial results arrive as they stream

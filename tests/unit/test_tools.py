@@ -279,9 +279,9 @@ def test_strict_none_is_not_sent() -> None:
 @pytest.mark.parametrize("parallel", [True, False])
 def test_parallel_tool_calls_reaches_the_wire(parallel: bool) -> None:
     scripted = _one_answer(ScriptedGroq())
-    scripted.model().bind_tools([get_weather], parallel_tool_calls=parallel).invoke(
-        "hi"
-    )
+    # A model that makes parallel calls (gpt-oss does not: `true` is left out).
+    model = scripted.model(model="qwen/qwen3.8-27b")
+    model.bind_tools([get_weather], parallel_tool_calls=parallel).invoke("hi")
 
     assert scripted.last_body["parallel_tool_calls"] is parallel
 
@@ -1127,7 +1127,10 @@ async def test_tool_use_failed_with_object_generation_in_astream() -> None:
     scripted = ScriptedGroq().reply_error(
         400, {**TOOL_USE_FAILED, "failed_generation": failed}
     )
-    model = scripted.model(max_retries=2).bind_tools([get_weather])
+    # "raise": the default policy would return this readable call instead.
+    model = scripted.model(max_retries=2, tool_use_failure="raise").bind_tools(
+        [get_weather]
+    )
 
     with pytest.raises(GroqToolUseError) as info:
         async for _ in model.astream("hi"):
