@@ -2,18 +2,23 @@
 
 - `synaptic-groq "prompt"` streams an answer;
 - `synaptic-groq models` compares the package's model registry with what the
-  server serves now.
+  server serves now;
+- `synaptic-groq batch submit FILE.jsonl|FILE.txt`, `batch status ID`,
+  `batch results ID`, `batch cancel ID` use Groq's Batch API.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
 from collections.abc import Callable, Sequence
+from typing import Any
 
 from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
 
+from langchain_synaptic_groq.batch import BatchResult, GroqBatchJob
 from langchain_synaptic_groq.chat_models import (
     DEFAULT_MODEL,
     ChatGroqSynaptic,
@@ -115,8 +120,155 @@ def _models_main(argv: Sequence[str]) -> int:
     return 1 if args.strict and not check.in_sync else 0
 
 
+def _batch_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="synaptic-groq batch",
+        description=(
+            "Groq's Batch API: many requests run within a window, at a lower "
+            "price and outside the real-time rate limits."
+        ),
+    )
+    commands = parser.add_subparsers(dest="command", required=True)
+    submit = commands.add_parser(
+        "submit",
+        help="upload a file of requests and start a batch; prints its id",
+        description=(
+            "FILE.jsonl: Groq batch lines ({custom_id, method, url, body}), sent "
+            "as they are. FILE.txt: one prompt per line, each built into a "
+            "request as invoke builds it."
+        ),
+    )
+    submit.add_argument("file", help="a .jsonl of batch lines or a .txt of prompts")
+    submit.add_argument(
+        "--model",
+        default=os.environ.get("SYNAPTIC_GROQ_MODEL", DEFAULT_MODEL),
+        help="model id for a .txt (default: %(default)s; env SYNAPTIC_GROQ_MODEL)",
+    )
+    submit.add_argument("--system", help="a system message before each prompt")
+    submit.add_argument("--temperature", type=float, default=None)
+    submit.add_argument("--max-tokens", type=int, default=None)
+    submit.add_argument(
+        "--completion-window", default="24h", help="24h to 7d (default: 24h)"
+    )
+    submit.add_argument(
+        "--metadata",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="metadata kept with the batch (repeatable)",
+    )
+    submit.add_argument(
+        "--state-file", help="keep the job's state here (GroqBatchJob.resume)"
+    )
+    submit.add_argument(
+        "--wait", action="store_true", help="wait for the end, showing progress"
+    )
+    submit.add_argument("--poll-interval", type=float, default=30.0)
+    for name, text in (
+        ("status", "show a batch's status and counts"),
+        ("results", "print one JSON line per request, in input order"),
+        ("cancel", "cancel a batch"),
+    ):
+        command = commands.add_parser(name, help=text)
+        command.add_argument("id", help="the batch id (batch_...)")
+    return parser
+
+
+def _batch_inputs(path: str, system: str | None) -> tuple[str, list[Any]]:
+    """The kind of `path` ("jsonl" or "txt") and its lines, checked."""
+    with open(path, encoding="utf-8") as handle:
+        text = handle.read()
+    if path.endswith(".jsonl"):
+        lines = []
+        for number, raw in enumerate(text.splitlines(), 1):
+            if raw.strip():
+                try:
+                    lines.append(json.loads(raw))
+                except ValueError as exc:
+                    msg = f"{path}, line {number}, is not JSON ({exc})"
+                    raise ValueError(msg) from None
+        return "jsonl", lines
+    if path.endswith(".txt"):
+        prompts = [line.strip() for line in text.splitlines() if line.strip()]
+        if system:
+            return "txt", [[("system", system), ("human", p)] for p in prompts]
+        return "txt", prompts
+    msg = f"{path}: give a .jsonl of batch lines or a .txt of prompts"
+    raise ValueError(msg)
+
+
+def _result_line(custom_id: str, result: BatchResult) -> dict[str, Any]:
+    if isinstance(result, Exception):
+        error = {"type": type(result).__name__, "message": str(result)}
+        if result.code:
+            error["code"] = result.code
+        return {"custom_id": custom_id, "error": error}
+    line: dict[str, Any] = {"custom_id": custom_id, "content": result.text}
+    if result.tool_calls:
+        line["tool_calls"] = result.tool_calls
+    return line
+
+
+def _batch_main(argv: Sequence[str]) -> int:
+    args = _batch_parser().parse_args(argv)
+    if _no_server():
+        return 2
+    try:
+        if args.command == "submit":
+            kind, lines = _batch_inputs(args.file, args.system)
+            if any("=" not in item for item in args.metadata):
+                msg = f"--metadata takes KEY=VALUE, got {args.metadata}"
+                raise ValueError(msg)
+            metadata = dict(item.split("=", 1) for item in args.metadata)
+            model = ChatGroqSynaptic(
+                model=args.model,
+                temperature=args.temperature,
+                max_tokens=args.max_tokens,
+            )
+            options: dict[str, Any] = {
+                "completion_window": args.completion_window,
+                "metadata": metadata,
+                "state_file": args.state_file,
+            }
+            if kind == "jsonl":
+                job = GroqBatchJob.submit_requests(model, lines, **options)
+            else:
+                job = model.submit_batch(lines, **options)
+            print(job.id)
+            if args.state_file:
+                print(f"state: {job.state_file}", file=sys.stderr)
+            if args.wait:
+                job.wait(poll_interval=args.poll_interval, progress=True)
+                print(f"{job.id}\t{job.status}", file=sys.stderr)
+            return 0
+        job = GroqBatchJob.from_batch_id(args.id, ChatGroqSynaptic())
+        if args.command == "cancel":
+            print(f"{job.id}\t{job.cancel().status}")
+            return 0
+        if args.command == "status":
+            counts = job.refresh().request_counts
+            print(
+                f"{job.id}\t{job.status}\t{counts['completed']}/{counts['total']} "
+                f"completed, {counts['failed']} failed"
+            )
+            return 0
+        results = job.refresh().results()
+        for custom_id, result in zip(job.custom_ids or (), results, strict=True):
+            print(json.dumps(_result_line(custom_id, result), ensure_ascii=False))
+    except (OSError, ValueError, TypeError, RuntimeError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2 if isinstance(exc, OSError | ValueError | TypeError) else 1
+    except GroqError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
 # Subcommands; anything else is a prompt (the original command line).
-_COMMANDS: dict[str, Callable[[Sequence[str]], int]] = {"models": _models_main}
+_COMMANDS: dict[str, Callable[[Sequence[str]], int]] = {
+    "models": _models_main,
+    "batch": _batch_main,
+}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -711,6 +711,18 @@ def _missing(state: _State, index: int, custom_id: str) -> GroqError:
     return GroqAPIError(msg, code="batch_result_missing")
 
 
+def _input_ids(state: _State, files: Mapping[str, bytes]) -> tuple[str, ...]:
+    """The custom_id of each input, in input order.
+
+    From the input file when the state does not hold them.
+    """
+    if state.custom_ids is not None:
+        return state.custom_ids
+    data = files[cast(str, state.input_file_id)]
+    lines = read_jsonl(data, "the batch's input file")
+    return tuple(str(line.get("custom_id")) for line in lines)
+
+
 def _map_results(
     state: _State,
     files: Mapping[str, bytes],
@@ -726,13 +738,7 @@ def _map_results(
             "cancelled: wait() for it first"
         )
         raise RuntimeError(msg)
-    custom_ids = state.custom_ids
-    if custom_ids is None:
-        input_id = cast(str, state.input_file_id)
-        custom_ids = tuple(
-            str(line.get("custom_id"))
-            for line in read_jsonl(files[input_id], "the batch's input file")
-        )
+    custom_ids = _input_ids(state, files)
     lines: dict[str, Mapping[str, Any]] = {}
     # The output file last: a request that is in both counts as answered.
     for key, what in (("error_file_id", "error"), ("output_file_id", "output")):
@@ -1021,6 +1027,15 @@ class GroqBatchJob:
     def input_file_id(self) -> str | None:
         """The uploaded input file's id."""
         return self._state.input_file_id
+
+    @property
+    def custom_ids(self) -> tuple[str, ...] | None:
+        """The custom_id of each input, in input order.
+
+        For a job made with `from_batch_id`, known once `results` has read the
+        batch's input file.
+        """
+        return self._state.custom_ids
 
     @property
     def state_file(self) -> Path | None:
@@ -1361,6 +1376,9 @@ class GroqBatchJob:
         return done
 
     def _map(self, done: _Pass) -> list[BatchResult]:
+        if self._state.custom_ids is None and self.done:
+            ids = _input_ids(self._state, done.files)
+            self._commit(self._state.model_copy(update={"custom_ids": ids}))
         self._results = _map_results(
             self._state,
             done.files,

@@ -685,3 +685,93 @@ def test_bound_kwargs_and_call_kwargs_merge_call_winning(server: BatchServer) ->
 def test_unbound_runnables_are_refused() -> None:
     with pytest.raises(TypeError, match="takes a ChatGroqSynaptic or a binding"):
         GroqBatchJob.submit(ScriptedGroq().model() | (lambda m: m), ["x"])
+
+
+# -- the command line ------------------------------------------------------------
+
+
+@pytest.fixture
+def cli_env(server: BatchServer, monkeypatch: pytest.MonkeyPatch) -> BatchServer:
+    monkeypatch.setenv("GROQ_API_BASE", server.base_url)
+    monkeypatch.setenv("GROQ_API_KEY", API_KEY)
+    monkeypatch.setenv("SYNAPTIC_GROQ_MODEL", MODEL)
+    return server
+
+
+def test_cli_submits_a_txt_of_prompts_and_prints_results_in_order(
+    cli_env: BatchServer,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from langchain_synaptic_groq.__main__ import main
+
+    prompts = tmp_path / "prompts.txt"
+    prompts.write_text("first\n\nFAIL 400 second\nthird\n")
+    state = tmp_path / "job.json"
+    assert main(["batch", "submit", str(prompts), "--max-tokens", "9",
+                 "--metadata", "run=cli", "--state-file", str(state),
+                 "--wait", "--poll-interval", "0.02"]) == 0  # fmt: skip
+    out = capsys.readouterr()
+    batch_id = out.out.strip()
+    assert batch_id == cli_env.batch_ids[0]
+    assert f"{batch_id}\tcompleted" in out.err
+    sent = uploaded_lines(cli_env)
+    assert [line["body"]["max_completion_tokens"] for line in sent] == [9, 9, 9]
+
+    assert main(["batch", "status", batch_id]) == 0
+    status = capsys.readouterr().out
+    assert status == f"{batch_id}\tcompleted\t2/3 completed, 1 failed\n"
+    assert main(["batch", "results", batch_id]) == 0
+    lines = [json.loads(ln) for ln in capsys.readouterr().out.splitlines()]
+    assert [ln["custom_id"] for ln in lines] == ["request-0", "request-1", "request-2"]
+    assert lines[0]["content"] == "echo: first"
+    assert lines[1]["error"]["type"] == "GroqInvalidRequestError"
+    assert lines[1]["error"]["code"] == "scripted_failure"
+    assert lines[2]["content"] == "echo: third"
+
+
+def test_cli_submits_jsonl_lines_as_they_are_and_cancels(
+    cli_env: BatchServer,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from langchain_synaptic_groq.__main__ import main
+
+    cli_env.validate_seconds = 5
+    requests = tmp_path / "requests.jsonl"
+    body = {"model": MODEL, "messages": [{"role": "user", "content": "hi"}]}
+    rows = [
+        {"custom_id": f"row-{n}", "method": "POST", "url": "/v1/chat/completions"}
+        for n in range(2)
+    ]
+    requests.write_text("\n".join(json.dumps({**row, "body": body}) for row in rows))
+    assert main(["batch", "submit", str(requests)]) == 0
+    batch_id = capsys.readouterr().out.strip()
+    assert [ln["custom_id"] for ln in uploaded_lines(cli_env)] == ["row-0", "row-1"]
+    assert uploaded_lines(cli_env)[0]["body"] == body
+    assert main(["batch", "results", batch_id]) == 1
+    assert "is validating" in capsys.readouterr().err
+    assert main(["batch", "cancel", batch_id]) == 0
+    assert capsys.readouterr().out == f"{batch_id}\tcancelling\n"
+
+
+def test_cli_refuses_bad_files_naming_them(
+    cli_env: BatchServer,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from langchain_synaptic_groq.__main__ import main
+
+    csv = tmp_path / "rows.csv"
+    csv.write_text("a,b\n")
+    assert main(["batch", "submit", str(csv)]) == 2
+    assert ".jsonl of batch lines or a .txt" in capsys.readouterr().err
+    broken = tmp_path / "broken.jsonl"
+    broken.write_text('{"custom_id": "a"}\nnot json\n')
+    assert main(["batch", "submit", str(broken)]) == 2
+    assert "line 2, is not JSON" in capsys.readouterr().err
+    prompts = tmp_path / "prompts.txt"
+    prompts.write_text("hi\n")
+    assert main(["batch", "submit", str(prompts), "--metadata", "oops"]) == 2
+    assert "KEY=VALUE" in capsys.readouterr().err
+    assert cli_env.requests == []
