@@ -670,10 +670,12 @@ def recover_stream(
     while True:
         streamed: list[str] = []
         stream = open_stream(body)
+        retried = body is not plan.body
         try:
             for chunk in stream:
                 streamed.append(chunk.text)
-                _handed_over(chunk, plan)
+                if retried:
+                    _handed_over(chunk, plan)
                 yield chunk
             return
         except GroqToolUseError as exc:
@@ -705,10 +707,12 @@ async def arecover_stream(
     while True:
         streamed: list[str] = []
         stream = open_stream(body)
+        retried = body is not plan.body
         try:
             async for chunk in stream:
                 streamed.append(chunk.text)
-                _handed_over(chunk, plan)
+                if retried:
+                    _handed_over(chunk, plan)
                 yield chunk
             return
         except GroqToolUseError as exc:
