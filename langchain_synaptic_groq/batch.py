@@ -946,7 +946,7 @@ class GroqBatchJob:
         ```python
         from langchain_synaptic_groq import ChatGroqSynaptic, GroqBatchJob
 
-        model = ChatGroqSynaptic(model="llama-3.1-8b-instant", max_tokens=64)
+        model = ChatGroqSynaptic(model="openai/gpt-oss-20b", max_tokens=64)
         job = model.submit_batch(
             ["Capital of France?", "Capital of Peru?"], state_file="capitals.json"
         )
