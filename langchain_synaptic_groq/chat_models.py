@@ -1159,6 +1159,28 @@ class ChatGroqSynaptic(BaseChatModel):
         )
         return [GroqModelRecord.model_validate(m) for m in data.get("data") or []]
 
+    def check_models(self) -> ModelCheck:
+        """Compare the package's model registry with what the server serves.
+
+        Works against Groq and any OpenAI-compatible server (a local one
+        lists its own names, which show as `unknown`).
+
+        Returns:
+            Which registry entries the server no longer lists (`missing`),
+            which served models the registry lacks (`unknown`), and which
+            models the registry marks shut down that are still served.
+        """
+        return compare_records(self.list_models())
+
+    async def acheck_models(self) -> ModelCheck:
+        """Async `check_models`.
+
+        Returns:
+            The comparison, as `check_models` returns it.
+        """
+        return compare_records(await self.alist_models())
+
+
     # -- Groq's Batch API ------------------------------------------------------
 
     def submit_batch(
@@ -1352,27 +1374,6 @@ def _sync_on_retry(
     if run_manager is None:
         return None
     return run_manager.on_retry
-
-    def check_models(self) -> ModelCheck:
-        """Compare the package's model registry with what the server serves.
-
-        Works against Groq and any OpenAI-compatible server (a local one
-        lists its own names, which show as `unknown`).
-
-        Returns:
-            Which registry entries the server no longer lists (`missing`),
-            which served models the registry lacks (`unknown`), and which
-            models the registry marks shut down that are still served.
-        """
-        return compare_records(self.list_models())
-
-    async def acheck_models(self) -> ModelCheck:
-        """Async `check_models`.
-
-        Returns:
-            The comparison, as `check_models` returns it.
-        """
-        return compare_records(await self.alist_models())
 
 
 def _async_on_retry(
