@@ -1,9 +1,12 @@
-"""Integration tier: a real LLM server for the whole session.
+"""Integration tier: real LLM servers for the whole session.
 
-Groq when `GROQ_API_KEY` is set, otherwise a local llama.cpp `llama-server`
-(SmolLM2-135M-Instruct) installed and started by `scripts/local_server.py`.
-When neither can run, every test here is skipped with the reason (or fails,
-with `SYNAPTIC_GROQ_REQUIRE_INTEGRATION=1`, as in CI): never a vacuous pass.
+Groq when `GROQ_API_KEY` is set, otherwise local llama.cpp `llama-server`s
+installed and started by `scripts/local_server.py`: SmolLM2-135M-Instruct for
+the protocol-level tests (`target`), Qwen2.5-Coder-1.5B-Instruct with the
+project's tool-call chat template for the tool, structured-output and agent
+tests (`tool_target`). Each local server starts when a test first asks for
+it. When one cannot run, its tests are skipped with the reason (or fail, with
+`SYNAPTIC_GROQ_REQUIRE_INTEGRATION=1`, as in CI): never a vacuous pass.
 
 The unit tier runs with pytest-socket's `--disable-socket`; the items of this
 directory get `pytest.mark.enable_socket`, so one command line runs both tiers.
@@ -12,6 +15,7 @@ directory get `pytest.mark.enable_socket`, so one command line runs both tiers.
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import NoReturn
@@ -20,7 +24,13 @@ import pytest
 
 from langchain_synaptic_groq import ChatGroqSynaptic
 from langchain_synaptic_groq.chat_models import DEFAULT_BASE_URL
-from scripts.local_server import DEFAULT_MODEL_ALIAS, LOCAL_API_KEY, LocalServer
+from scripts.local_server import (
+    DEFAULT_MODEL,
+    LOCAL_API_KEY,
+    TOOL_MODEL,
+    LocalServer,
+    resolve_model,
+)
 from tests.integration._target import (
     DEFAULT_GROQ_MODEL,
     GROQ_OVERRIDE_MODEL,
@@ -32,13 +42,13 @@ from tests.integration._target import (
 _HERE = Path(__file__).resolve().parent
 
 
-# What the session's `target` fixture chose, for the terminal summary.
-_USED: list[str] = []
+# What the session's fixtures chose, for the terminal summary.
+_USED: dict[str, str] = {}
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
-    if _USED:
-        terminalreporter.write_sep("-", f"integration target: {_USED[0]}")
+    for role, description in _USED.items():
+        terminalreporter.write_sep("-", f"integration {role}: {description}")
 
 
 def pytest_collection_modifyitems(
@@ -78,39 +88,48 @@ def _groq_target() -> Target:
     )
 
 
-@pytest.fixture(scope="session")
-def target() -> Iterator[Target]:
-    """The server under test, for the whole session."""
-    if ON_GROQ:
-        yield _chosen(_groq_target())
-        return
+def _already_running(model: str) -> Target | None:
+    """The server `local_server.py run` started, if it serves this model."""
     running = os.environ.get("GROQ_API_BASE", "").strip()
-    if running and os.environ.get("GROQ_API_KEY", "").strip() == LOCAL_API_KEY:
-        # Started by `python scripts/local_server.py run -- pytest ...`.
-        model = os.environ.get("SYNAPTIC_GROQ_MODEL", "").strip()
-        model = model or DEFAULT_MODEL_ALIAS
-        yield _chosen(
-            Target(
-                kind="local",
-                base_url=running,
-                api_key=LOCAL_API_KEY,
-                model=model,
-                override_model=model,
-                description=f"local llama-server at {running} (already running)",
-            )
-        )
+    if not running or os.environ.get("GROQ_API_KEY", "").strip() != LOCAL_API_KEY:
+        return None
+    served = os.environ.get("SYNAPTIC_GROQ_MODEL", "").strip()
+    spec = resolve_model(model)
+    if model == DEFAULT_MODEL:
+        # The protocol tests run on whatever `run` serves (as before).
+        served = served or spec.alias
+    elif served != spec.alias:
+        return None
+    return Target(
+        kind="local",
+        base_url=running,
+        api_key=LOCAL_API_KEY,
+        model=served,
+        override_model=served,
+        description=f"local llama-server at {running}, model {served} "
+        "(already running)",
+    )
+
+
+def _local_target(role: str, model: str) -> Iterator[Target]:
+    """Start a local server for `model` for the session (or reuse `run`'s)."""
+    running = _already_running(model)
+    if running is not None:
+        yield _chosen(role, running)
         return
-    server = LocalServer()
+    server = LocalServer(model=model)
+    started = time.perf_counter()
     try:
         server.start()
     except Exception as exc:  # any reason: report it, never pass vacuously
         server.stop()
         _unavailable(
-            "no GROQ_API_KEY is set and the local llama.cpp server could not be "
-            f"installed or started: {type(exc).__name__}: {exc}"
+            f"no GROQ_API_KEY is set and the local llama.cpp server for {model} "
+            f"could not be installed or started: {type(exc).__name__}: {exc}"
         )
     try:
         yield _chosen(
+            role,
             Target(
                 kind="local",
                 base_url=server.base_url,
@@ -120,16 +139,39 @@ def target() -> Iterator[Target]:
                 override_model=server.model_id,
                 description=(
                     f"local llama-server at {server.base_url}, model "
-                    f"{server.model_id} (started for this session)"
+                    f"{server.model_id} (started for this session in "
+                    f"{time.perf_counter() - started:.1f}s)"
                 ),
-            )
+            ),
         )
     finally:
         server.stop()
 
 
-def _chosen(target: Target) -> Target:
-    _USED.append(target.description)
+@pytest.fixture(scope="session")
+def target() -> Iterator[Target]:
+    """The server for protocol-level tests (SmolLM2-135M locally)."""
+    if ON_GROQ:
+        yield _chosen("target", _groq_target())
+        return
+    yield from _local_target("target", DEFAULT_MODEL)
+
+
+@pytest.fixture(scope="session")
+def tool_target() -> Iterator[Target]:
+    """The server for tool calling, structured output and agents.
+
+    Groq's model when `GROQ_API_KEY` is set; locally Qwen2.5-Coder-1.5B with
+    the project's chat template.
+    """
+    if ON_GROQ:
+        yield _chosen("tool target", _groq_target())
+        return
+    yield from _local_target("tool target", TOOL_MODEL)
+
+
+def _chosen(role: str, target: Target) -> Target:
+    _USED[role] = target.description
     return target
 
 
@@ -137,3 +179,9 @@ def _chosen(target: Target) -> Target:
 def chat(target: Target) -> ChatGroqSynaptic:
     """A `ChatGroqSynaptic` aimed at the target, greedy and seeded."""
     return ChatGroqSynaptic(**target.model_params())
+
+
+@pytest.fixture
+def tool_chat(tool_target: Target) -> ChatGroqSynaptic:
+    """A `ChatGroqSynaptic` aimed at the tool target, greedy and seeded."""
+    return ChatGroqSynaptic(**tool_target.model_params(max_tokens=128))
