@@ -27,8 +27,9 @@ from langchain_synaptic_groq.models import (
     ModelStatus,
 )
 from langchain_synaptic_groq.ratelimit import RateLimitState
-from langchain_synaptic_groq.retry import RetryChatModel, RetryConfig
+from langchain_synaptic_groq.retry import RetryConfig
 from langchain_synaptic_groq.tools import ToolChoice
+from langchain_synaptic_groq.wrappers import RetryChatModel
 
 __version__ = "0.1.0"
 

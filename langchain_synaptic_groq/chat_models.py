@@ -695,6 +695,20 @@ class ChatGroqSynaptic(BaseChatModel):
             return self.retry_config
         return default_retry_config(self.max_retries + 1)
 
+    def without_retries(self) -> ChatGroqSynaptic:
+        """This model with its own retries off, sharing its HTTP transport.
+
+        `RetryChatModel` calls it so that attempts do not multiply.
+
+        Returns:
+            This model when it makes no retries, else a copy with
+            `max_retries=0` and no `retry_config`.
+        """
+        if not self.max_retries and self.retry_config is None:
+            return self
+        self._get_transport()  # built once, shared with the copy
+        return self.model_copy(update={"max_retries": 0, "retry_config": None})
+
     def _tool_use_plan(
         self, body: dict[str, Any], kwargs: dict[str, Any]
     ) -> ToolUsePlan | None:

@@ -2,39 +2,25 @@
 
 `RetryConfig` is the policy; `run_with_retries` / `arun_with_retries` apply it
 to one call (the chat model uses them for `max_retries` / `retry_config`), and
-`RetryChatModel` wraps any chat model with the same policy.
+`wrappers.RetryChatModel` wraps any chat model with the same policy.
 """
 
 from __future__ import annotations
 
 import asyncio
 import functools
-import inspect
 import logging
 import random
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequence
+from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
-from langchain_core.callbacks import (
-    AsyncCallbackManagerForLLMRun,
-    CallbackManagerForLLMRun,
-)
 from langchain_core.exceptions import (
     ModelAPIError,
     ModelConnectionError,
     ModelRateLimitError,
     ModelTimeoutError,
 )
-from langchain_core.language_models import (
-    BaseChatModel,
-    LangSmithParams,
-    LanguageModelInput,
-)
-from langchain_core.messages import AIMessage, BaseMessage
-from langchain_core.outputs import ChatGenerationChunk, ChatResult
-from langchain_core.runnables import Runnable, RunnableBinding
-from langchain_core.tools import BaseTool
 from pydantic import BaseModel, ConfigDict, Field
 from tenacity import (
     AsyncRetrying,
@@ -47,7 +33,6 @@ from tenacity import (
 from langchain_synaptic_groq.errors import GroqError
 
 __all__ = [
-    "RetryChatModel",
     "RetryConfig",
     "arun_with_retries",
     "is_retryable",
@@ -368,285 +353,3 @@ async def arun_with_retries(
     except Exception as exc:
         _explain(exc, config, int(retrying.statistics.get("attempt_number", 1)))
         raise
-
-
-# -- a chat model wrapper ------------------------------------------------------
-
-
-@functools.lru_cache(maxsize=64)
-def _takes_run_manager(cls: type[BaseChatModel], method: str) -> bool:
-    return "run_manager" in inspect.signature(getattr(cls, method)).parameters
-
-
-class RetryChatModel(BaseChatModel):
-    """Any chat model, with failed calls retried under a `RetryConfig`.
-
-    `RetryChatModel(model, RetryConfig())` calls the wrapped model's
-    `_generate` / `_agenerate` / `_stream` / `_astream` and retries them as
-    the policy says: waits the server names are honoured exactly, a wait
-    longer than `max_wait` raises at once, and a stream is retried only
-    until its first chunk reaches the caller (after that a failure raises).
-    Each retry is logged at WARNING and reported to callbacks (`on_retry`)
-    for `invoke` / `ainvoke`.
-
-    The wrapped model's own retries are switched off while it runs inside
-    the wrapper, so attempts do not multiply: a `ChatGroqSynaptic` runs with
-    `max_retries=0`. Other chat models keep their own retry settings (set
-    their `max_retries=0` yourself). The wrapped model's `rate_limiter` is
-    asked before every attempt; its callbacks, cache and tags are not used
-    (give them to the wrapper).
-
-    Example:
-        ```python
-        from langchain_synaptic_groq import (
-            ChatGroqSynaptic,
-            RetryChatModel,
-            RetryConfig,
-        )
-
-        model = RetryChatModel(
-            ChatGroqSynaptic(model="llama-3.1-8b-instant"),
-            RetryConfig(max_attempts=6, max_wait=90.0),
-        )
-        model.invoke("Hello")
-        ```
-    """
-
-    model: BaseChatModel
-    """The chat model to call."""
-    retry_config: RetryConfig = Field(default_factory=RetryConfig)
-    """The retry policy."""
-
-    def __init__(
-        self,
-        model: BaseChatModel | None = None,
-        retry_config: RetryConfig | None = None,
-        /,
-        **kwargs: Any,
-    ) -> None:
-        """Wrap `model`.
-
-        Args:
-            model: The chat model to call (or pass `model=`).
-            retry_config: The policy (or pass `retry_config=`); default
-                `RetryConfig()`.
-            **kwargs: Other `BaseChatModel` fields (callbacks, tags, ...).
-        """
-        if model is not None:
-            kwargs["model"] = model
-        if retry_config is not None:
-            kwargs["retry_config"] = retry_config
-        inner = kwargs.get("model")
-        if isinstance(inner, BaseChatModel):
-            # Mirror how the wrapped model shapes its output and streaming.
-            kwargs.setdefault("output_version", inner.output_version)
-            kwargs.setdefault("disable_streaming", inner.disable_streaming)
-        super().__init__(**kwargs)
-
-    @property
-    def _llm_type(self) -> str:
-        return f"retry-{self.model._llm_type}"
-
-    @property
-    def _identifying_params(self) -> dict[str, Any]:
-        return {
-            **self.model._identifying_params,
-            "max_attempts": self.retry_config.max_attempts,
-        }
-
-    def _get_ls_params(
-        self, stop: list[str] | None = None, **kwargs: Any
-    ) -> LangSmithParams:
-        return self.model._get_ls_params(stop=stop, **kwargs)
-
-    def _attempt_model(self) -> BaseChatModel:
-        """The wrapped model with its own retries off, so none multiply."""
-        from langchain_synaptic_groq.chat_models import ChatGroqSynaptic
-
-        inner = self.model
-        if isinstance(inner, RetryChatModel):
-            return inner._attempt_model()
-        if isinstance(inner, ChatGroqSynaptic) and (
-            inner.max_retries or inner.retry_config is not None
-        ):
-            inner._get_transport()  # built once, shared with the copy
-            return inner.model_copy(update={"max_retries": 0, "retry_config": None})
-        return inner
-
-    def _run_manager_kwargs(
-        self, inner: BaseChatModel, method: str, run_manager: Any
-    ) -> dict[str, Any]:
-        # As core does: pass run_manager only to methods that declare it, so
-        # it never lands in **kwargs (and in a request body).
-        if run_manager is None or not _takes_run_manager(type(inner), method):
-            return {}
-        return {"run_manager": run_manager}
-
-    # -- calls -----------------------------------------------------------------
-
-    def _generate(
-        self,
-        messages: list[BaseMessage],
-        stop: list[str] | None = None,
-        run_manager: CallbackManagerForLLMRun | None = None,
-        **kwargs: Any,
-    ) -> ChatResult:
-        inner = self._attempt_model()
-
-        def attempt() -> ChatResult:
-            if inner.rate_limiter is not None:
-                inner.rate_limiter.acquire(blocking=True)
-            return inner._generate(
-                messages,
-                stop=stop,
-                **self._run_manager_kwargs(inner, "_generate", run_manager),
-                **kwargs,
-            )
-
-        return run_with_retries(
-            attempt,
-            self.retry_config,
-            on_retry=run_manager.on_retry if run_manager else None,
-        )
-
-    async def _agenerate(
-        self,
-        messages: list[BaseMessage],
-        stop: list[str] | None = None,
-        run_manager: AsyncCallbackManagerForLLMRun | None = None,
-        **kwargs: Any,
-    ) -> ChatResult:
-        inner = self._attempt_model()
-
-        async def attempt() -> ChatResult:
-            if inner.rate_limiter is not None:
-                await inner.rate_limiter.aacquire(blocking=True)
-            return await inner._agenerate(
-                messages,
-                stop=stop,
-                **self._run_manager_kwargs(inner, "_agenerate", run_manager),
-                **kwargs,
-            )
-
-        return await arun_with_retries(
-            attempt,
-            self.retry_config,
-            on_retry=run_manager.on_retry if run_manager else None,
-        )
-
-    def _stream(
-        self,
-        messages: list[BaseMessage],
-        stop: list[str] | None = None,
-        run_manager: CallbackManagerForLLMRun | None = None,
-        **kwargs: Any,
-    ) -> Iterator[ChatGenerationChunk]:
-        inner = self._attempt_model()
-
-        def open_stream() -> tuple[
-            Iterator[ChatGenerationChunk], ChatGenerationChunk | None
-        ]:
-            if inner.rate_limiter is not None:
-                inner.rate_limiter.acquire(blocking=True)
-            chunks = inner._stream(
-                messages,
-                stop=stop,
-                **self._run_manager_kwargs(inner, "_stream", run_manager),
-                **kwargs,
-            )
-            try:
-                return chunks, next(chunks)
-            except StopIteration:
-                return chunks, None
-
-        # Retried only until the first chunk exists; it is handed over below,
-        # outside the retry, so a later failure raises.
-        chunks, first = run_with_retries(
-            open_stream,
-            self.retry_config,
-            on_retry=run_manager.on_retry if run_manager else None,
-        )
-        try:
-            if first is None:
-                return
-            yield first
-            yield from chunks
-        finally:
-            close = getattr(chunks, "close", None)
-            if close is not None:
-                close()
-
-    async def _astream(
-        self,
-        messages: list[BaseMessage],
-        stop: list[str] | None = None,
-        run_manager: AsyncCallbackManagerForLLMRun | None = None,
-        **kwargs: Any,
-    ) -> AsyncIterator[ChatGenerationChunk]:
-        inner = self._attempt_model()
-
-        async def open_stream() -> tuple[
-            AsyncIterator[ChatGenerationChunk], ChatGenerationChunk | None
-        ]:
-            if inner.rate_limiter is not None:
-                await inner.rate_limiter.aacquire(blocking=True)
-            chunks = inner._astream(
-                messages,
-                stop=stop,
-                **self._run_manager_kwargs(inner, "_astream", run_manager),
-                **kwargs,
-            )
-            try:
-                return chunks, await anext(chunks)
-            except StopAsyncIteration:
-                return chunks, None
-
-        chunks, first = await arun_with_retries(
-            open_stream,
-            self.retry_config,
-            on_retry=run_manager.on_retry if run_manager else None,
-        )
-        try:
-            if first is None:
-                return
-            yield first
-            async for chunk in chunks:
-                yield chunk
-        finally:
-            aclose = getattr(chunks, "aclose", None)
-            if aclose is not None:
-                await aclose()
-
-    # -- tools -----------------------------------------------------------------
-
-    def bind_tools(
-        self,
-        tools: Sequence[dict[str, Any] | type | Callable[..., Any] | BaseTool],
-        *,
-        tool_choice: Any = None,
-        **kwargs: Any,
-    ) -> Runnable[LanguageModelInput, AIMessage]:
-        """Bind tools the way the wrapped model does, keeping the retries.
-
-        Args:
-            tools: Tools in any form the wrapped model's `bind_tools` takes.
-            tool_choice: As the wrapped model's `bind_tools` takes it.
-            **kwargs: Other arguments of the wrapped model's `bind_tools`.
-
-        Returns:
-            This wrapper with the wrapped model's tool parameters bound.
-
-        Raises:
-            TypeError: If the wrapped model's `bind_tools` does not return a
-                plain binding of itself.
-        """
-        if tool_choice is not None:
-            kwargs["tool_choice"] = tool_choice
-        bound = self.model.bind_tools(tools, **kwargs)
-        if not isinstance(bound, RunnableBinding) or bound.bound is not self.model:
-            msg = (
-                f"{type(self.model).__name__}.bind_tools did not return a binding "
-                "of the model; bind tools on the model before wrapping it"
-            )
-            raise TypeError(msg)
-        return self.bind(**bound.kwargs)
