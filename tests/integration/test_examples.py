@@ -3,7 +3,10 @@
 The docs include these files verbatim (pymdownx.snippets), so a page can never
 show code that does not run. Each example runs as its own process with the
 environment `python scripts/local_server.py run` would give it (or Groq's),
-and must exit 0 and print the lines listed here.
+and must exit 0 and print the lines listed here. Locally that is SmolLM2; the
+tool examples run once more on the model that calls tools, and must show
+the calls. The two example test suites (`examples/testing`,
+`examples/tool_testing`) run under pytest with their own servers.
 """
 
 from __future__ import annotations
@@ -24,7 +27,7 @@ from tests.integration._target import Target
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = ROOT / "examples"
 DOCS = ROOT / "docs"
-TIMEOUT = 180
+TIMEOUT = 600  # a hang guard; the 1.5B tool model on 2 busy cores can be slow
 
 # What each example must print, on the local server and on Groq alike.
 EXPECTED: dict[str, list[str]] = {
@@ -112,6 +115,24 @@ EXPECTED_GROQ: dict[str, list[str]] = {
     "service_tier.py": ["served by tier: on_demand"],
 }
 
+# What the tool examples print on the local model that calls tools
+# (Qwen2.5-Coder-1.5B, greedy): the calls, their results, the answers.
+EXPECTED_TOOL_MODEL: dict[str, list[str]] = {
+    "tools.py": [
+        "tool call: multiply({'a': 12, 'b': 34})",
+        "tool result: 408",
+        "tool calls made: 1",
+        "final answer: The product of 12 and 34 is 408.",
+    ],
+    "agent.py": [
+        """calls ["word_length({'word': 'Groq'})"]""",
+        " tool: '4'",
+        "final answer: There are 4 letters in 'Groq'.",
+    ],
+    "langgraph_agent.py": ["tools: '9'", "9 letters"],
+}
+_SUITES = ("testing", "tool_testing")
+
 _GROQ_ENV = ("GROQ_API_KEY", "GROQ_API_BASE", "GROQ_BASE_URL", "SYNAPTIC_GROQ_MODEL")
 
 
@@ -170,7 +191,9 @@ def _pages() -> dict[str, str]:
 
 def test_every_example_is_on_a_page() -> None:
     included = "\n".join(_pages().values())
-    files = sorted(EXAMPLES.glob("*.py")) + sorted(EXAMPLES.glob("testing/*.py"))
+    files = sorted(EXAMPLES.glob("*.py"))
+    for suite in _SUITES:
+        files += sorted(EXAMPLES.glob(f"{suite}/*.py"))
     missing = [
         str(f.relative_to(ROOT))
         for f in files
@@ -209,8 +232,25 @@ def test_example_runs(script: str, target: Target) -> None:
     assert "Traceback" not in output, output
 
 
-def test_testing_example(target: Target) -> None:
-    """examples/testing: an app's own pytest suite, with its own local server."""
+@pytest.mark.parametrize("script", sorted(EXPECTED_TOOL_MODEL))
+def test_tool_example_calls_tools(script: str, tool_target: Target) -> None:
+    """The tool examples against a model that calls tools: the calls happen."""
+    if not tool_target.is_local:
+        pytest.skip("on Groq test_example_runs already runs these on a tool model")
+    output, _ = _run([sys.executable, str(EXAMPLES / script)], _env_for(tool_target))
+    for expected in EXPECTED_TOOL_MODEL[script]:
+        assert expected in output, f"{script} did not print {expected!r}:\n{output}"
+    assert "Traceback" not in output, output
+
+
+@pytest.mark.parametrize(
+    ("suite", "summary"), [("testing", "4 passed"), ("tool_testing", "2 passed")]
+)
+def test_testing_example(target: Target, suite: str, summary: str) -> None:
+    """examples/testing, examples/tool_testing: an app's own pytest suite.
+
+    Each starts its own local server (SmolLM2; the tool model).
+    """
     if not target.is_local:
         pytest.skip("runs its own local llama.cpp server; runs with the local target")
     output, _ = _run(
@@ -218,11 +258,11 @@ def test_testing_example(target: Target) -> None:
             sys.executable,
             "-m",
             "pytest",
-            "examples/testing",
+            f"examples/{suite}",
             "-q",
             "-p",
             "no:cacheprovider",
         ],
         _clean_env(),
     )
-    assert "4 passed" in output, output
+    assert summary in output, output
