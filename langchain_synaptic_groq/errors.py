@@ -65,6 +65,9 @@ _CONTEXT_OVERFLOW = re.compile(
 _REFUSED_MODEL = re.compile(r"\bmodel [`'\"]?([\w./:-]+?)[`'\"]? (?:does not|has been)")
 _TOOL_USE_CODES = frozenset({"tool_use_failed", "json_validate_failed"})
 _REDACTED = "***"
+# Statuses below 500 worth another attempt; any other status under 500 (a 200
+# with an unreadable body, a 4xx) is not, whatever the error's class.
+_RETRYABLE_STATUSES = frozenset({408, 409, 429, 498})
 
 
 def redact(text: str, secret: SecretStr | str | None) -> str:
@@ -118,7 +121,9 @@ class GroqError(ModelError):
         body: The parsed error body (or the raw text when it was not JSON).
         should_retry: The server's `x-should-retry` header, when sent.
         is_retryable: Whether retrying may succeed: the class default of the
-            matching `langchain_core` error, overridden by `x-should-retry`.
+            matching `langchain_core` error, `False` for a status below 500
+            other than 408, 409, 429 and 498, overridden by `x-should-retry`.
+            The retry policy reads it.
     """
 
     def __init__(
@@ -147,6 +152,12 @@ class GroqError(ModelError):
         self.should_retry = should_retry
         if should_retry is not None:
             self.is_retryable = should_retry
+        elif (
+            status_code is not None
+            and status_code < 500
+            and status_code not in _RETRYABLE_STATUSES
+        ):
+            self.is_retryable = False
         super().__init__(self._render())
 
     def _render(self) -> str:

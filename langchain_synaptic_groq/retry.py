@@ -43,9 +43,6 @@ logger = logging.getLogger("langchain_synaptic_groq")
 
 T = TypeVar("T")
 
-#: Statuses worth another attempt (every 5xx is, too).
-RETRY_STATUSES = frozenset({408, 409, 429, 498})
-
 SyncSleep = Callable[[float], None]
 AsyncSleep = Callable[[float], Awaitable[None]]
 
@@ -152,7 +149,9 @@ def is_retryable(exc: BaseException, config: RetryConfig) -> bool:
     Returns:
         `False` when the server asked for a wait longer than
         `config.max_wait`; else the server's `x-should-retry` when sent;
-        else whether `exc` is one of `config.retry_on` with a retryable status.
+        else whether `exc` is one of `config.retry_on` and, for an HTTP error,
+        whether its status is worth another attempt (the error's own
+        `is_retryable`: the status rule lives with the errors).
     """
     if _wait_too_long(exc, config):
         return False
@@ -160,10 +159,9 @@ def is_retryable(exc: BaseException, config: RetryConfig) -> bool:
         return exc.should_retry
     if not isinstance(exc, config.retry_on):
         return False
-    if isinstance(exc, GroqError):
-        status = exc.status_code
-        if status is not None and status < 500 and status not in RETRY_STATUSES:
-            return False
+    if isinstance(exc, GroqError) and exc.status_code is not None:
+        return exc.is_retryable
+    # No status (connection, timeout, a cut stream): listed in retry_on is enough.
     return True
 
 
