@@ -30,6 +30,7 @@ from langchain_synaptic_groq.models import replacement_hint
 from langchain_synaptic_groq.ratelimit import (
     RateLimitState,
     limit_kind,
+    parse_limit_message,
     parse_retry_after,
 )
 
@@ -44,6 +45,7 @@ __all__ = [
     "GroqNotFoundError",
     "GroqPermissionDeniedError",
     "GroqRateLimitError",
+    "GroqRequestTooLargeError",
     "GroqStreamError",
     "GroqTimeoutError",
     "GroqToolUseError",
@@ -217,6 +219,40 @@ class GroqToolUseError(GroqInvalidRequestError):
         super().__init__(message, **kw)
 
 
+class GroqRequestTooLargeError(GroqInvalidRequestError):
+    """One request needs more tokens than the tokens-per-minute limit allows.
+
+    Groq answers 413 ("Request too large ... on tokens per minute (TPM):
+    Limit 8000, Requested 32979") when the prompt plus `max_completion_tokens`
+    exceeds the limit itself: waiting never helps, so it is not retried.
+    Lower `max_tokens`, shorten the prompt, or set `clamp_max_tokens=True` on
+    the model to have `max_tokens` lowered to fit.
+
+    Attributes:
+        limit: The tokens-per-minute limit, when Groq named it.
+        requested: The tokens the request needed (prompt plus
+            `max_completion_tokens`), when Groq named them.
+        limit_resource: `"tokens"`.
+        limit_window: `"minute"` (or what the message names).
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        limit: int | None = None,
+        requested: int | None = None,
+        limit_resource: str | None = "tokens",
+        limit_window: str | None = "minute",
+        **kw: Any,
+    ) -> None:
+        self.limit = limit
+        self.requested = requested
+        self.limit_resource = limit_resource
+        self.limit_window = limit_window
+        super().__init__(message, **kw)
+
+
 class GroqContextOverflowError(GroqInvalidRequestError, ContextOverflowError):
     """The prompt plus `max_tokens` does not fit the model's context window."""
 
@@ -259,7 +295,12 @@ class GroqRateLimitError(GroqError, ModelRateLimitError):
         limit_resource: `"requests"` or `"tokens"`, when the message or the
             headers say.
         limit_window: `"minute"` or `"day"`, when the message or the headers
-            say.
+            say. A `"day"` limit with a long `retry_after` is a daily cap:
+            retries within `RetryConfig.max_wait` cannot help.
+        limit: The limit (requests or tokens per window), when the message
+            names it.
+        used: What was used of it, when the message says.
+        requested: What the refused request needed, when the message says.
     """
 
     def __init__(
@@ -268,10 +309,16 @@ class GroqRateLimitError(GroqError, ModelRateLimitError):
         *,
         limit_resource: str | None = None,
         limit_window: str | None = None,
+        limit: int | None = None,
+        used: int | None = None,
+        requested: int | None = None,
         **kw: Any,
     ) -> None:
         self.limit_resource = limit_resource
         self.limit_window = limit_window
+        self.limit = limit
+        self.used = used
+        self.requested = requested
         super().__init__(message, **kw)
 
     def _render(self) -> str:
@@ -381,14 +428,28 @@ def error_from_response(
     }
     if status == 429:
         resource, window = limit_kind(message, rate_limit)
+        hit = parse_limit_message(message)
         return GroqRateLimitError(
             message,
             retry_after=parse_retry_after(headers, message),
             limit_resource=resource,
             limit_window=window,
+            limit=hit.limit if hit else None,
+            used=hit.used if hit else None,
+            requested=hit.requested if hit else None,
             **kw,
         )
     kw["retry_after"] = parse_retry_after(headers)
+    if status == 413:
+        hit = parse_limit_message(message)
+        if hit is not None and hit.resource == "tokens":
+            return GroqRequestTooLargeError(
+                message,
+                limit=hit.limit,
+                requested=hit.requested,
+                limit_window=hit.window,
+                **kw,
+            )
     if status in (400, 413, 422):
         if code in _TOOL_USE_CODES or "failed_generation" in error:
             return GroqToolUseError(
@@ -449,11 +510,15 @@ def error_from_stream_payload(
         )
     if code == "rate_limit_exceeded":
         resource, window = limit_kind(message, rate_limit)
+        hit = parse_limit_message(message)
         return GroqRateLimitError(
             message,
             retry_after=parse_retry_after({}, message),
             limit_resource=resource,
             limit_window=window,
+            limit=hit.limit if hit else None,
+            used=hit.used if hit else None,
+            requested=hit.requested if hit else None,
             **kw,
         )
     return GroqStreamError(message, **kw)

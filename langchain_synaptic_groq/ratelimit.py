@@ -9,7 +9,14 @@ from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
 from typing import Any
 
-__all__ = ["RateLimitState", "limit_kind", "parse_duration", "parse_retry_after"]
+__all__ = [
+    "LimitHit",
+    "RateLimitState",
+    "limit_kind",
+    "parse_duration",
+    "parse_limit_message",
+    "parse_retry_after",
+]
 
 # Go's time.Duration.String() form, as Groq sends it: "2m59.56s", "7.66s",
 # "120ms", "1h2m3s". No stdlib parser exists for it.
@@ -34,6 +41,18 @@ _HEADERS = (
 )
 _LIMIT_KIND = re.compile(
     r"on (requests|tokens) per (minute|day)|\((RPM|TPM|RPD|TPD)\)", re.IGNORECASE
+)
+# The numbers after the limit's name, as Groq writes them (checked 2026-12-01
+# against messages quoted in public issues: Aider-AI/aider#3265, crewAI#494,
+# ai_automation_suggester#61):
+#   "... on tokens per minute (TPM): Limit 15000, Used 11972, Requested 4351.
+#    Please try again in 5.289s."    (429; older messages say "Requested ~4251")
+#   "Request too large ... on tokens per minute (TPM): Limit 6000, Requested
+#    14810, please reduce your message size and try again."    (413)
+_LIMIT_NUMBERS = re.compile(
+    r"(?:per (?:minute|day)|\((?:RPM|TPM|RPD|TPD)\))\s*:?\s*"
+    r"Limit\s+~?(\d+)(?:,\s*Used\s+~?(\d+))?(?:,\s*Requested\s+~?(\d+))?",
+    re.IGNORECASE,
 )
 
 
@@ -211,3 +230,54 @@ def limit_kind(
         if state.remaining_tokens == 0:
             return "tokens", "minute"
     return None, None
+
+
+@dataclass(frozen=True, slots=True)
+class LimitHit:
+    """What a 429 or 413 message says about the limit it hit.
+
+    Attributes:
+        resource: `"requests"` or `"tokens"`.
+        window: `"minute"` or `"day"`.
+        limit: The limit, in requests or tokens per window.
+        used: What was used when the request arrived (may exceed `limit`).
+        requested: What the refused request needed (tokens: the prompt plus
+            `max_completion_tokens`; requests: 1).
+        retry_after: The "Please try again in ..." wait, in seconds.
+    """
+
+    resource: str
+    window: str
+    limit: int | None = None
+    used: int | None = None
+    requested: int | None = None
+    retry_after: float | None = None
+
+
+def parse_limit_message(message: str | None) -> LimitHit | None:
+    """Read which limit a Groq rate-limit message names, with its numbers.
+
+    Args:
+        message: The `error.message` of a 429 or 413.
+
+    Returns:
+        The limit, or `None` when the message names none (the numbers are
+        `None` when the message does not give them).
+    """
+    resource, window = limit_kind(message)
+    if message is None or resource is None or window is None:
+        return None
+    match = _LIMIT_NUMBERS.search(message)
+    limit = used = requested = None
+    if match:
+        limit = int(match.group(1))
+        used = int(match.group(2)) if match.group(2) else None
+        requested = int(match.group(3)) if match.group(3) else None
+    return LimitHit(
+        resource,
+        window,
+        limit=limit,
+        used=used,
+        requested=requested,
+        retry_after=parse_retry_after({}, message),
+    )

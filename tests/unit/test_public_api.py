@@ -21,6 +21,7 @@ EXPECTED_ALL = [
     "GroqNotFoundError",
     "GroqPermissionDeniedError",
     "GroqRateLimitError",
+    "GroqRequestTooLargeError",
     "GroqStreamError",
     "GroqTimeoutError",
     "GroqToolUseError",
