@@ -30,11 +30,12 @@ from tenacity import (
     stop_after_attempt,
 )
 
-from langchain_synaptic_groq.errors import GroqError
+from langchain_synaptic_groq.errors import GroqCapacityError, GroqError
 
 __all__ = [
     "RetryConfig",
     "arun_with_retries",
+    "fallback_tier",
     "is_retryable",
     "run_with_retries",
 ]
@@ -85,7 +86,12 @@ class RetryConfig(BaseModel):
     jitter: float = Field(default=0.25, ge=0, le=1)
     """Fraction of the backoff removed at random, to spread retries."""
     max_wait: float = Field(default=60.0, ge=0)
-    """The longest wait worth waiting; a longer `retry-after` raises at once."""
+    """The longest wait worth waiting; a longer `retry-after` raises at once.
+    Also the longest a request waits for its turn in the rate-limit pacer."""
+    flex_fallback: bool = False
+    """After a 498 (the flex tier is out of capacity), send the retries with
+    `service_tier="on_demand"`, at once, instead of waiting for flex capacity.
+    On-demand has its own, usually lower, rate limits."""
     retry_on: tuple[type[BaseException], ...] = (
         ModelRateLimitError,
         ModelAPIError,
@@ -165,14 +171,39 @@ def is_retryable(exc: BaseException, config: RetryConfig) -> bool:
     return True
 
 
+def fallback_tier(exc: BaseException, tier: Any, config: RetryConfig) -> str | None:
+    """The service tier the next attempt should use after `exc`, if another.
+
+    Args:
+        exc: The failed attempt's error.
+        tier: The `service_tier` the attempt was sent with.
+        config: The policy.
+
+    Returns:
+        `"on_demand"` after a 498 when `config.flex_fallback` is set and the
+        attempt went to the flex (or auto) tier; else `None`.
+    """
+    if not config.flex_fallback or not isinstance(exc, GroqCapacityError):
+        return None
+    return "on_demand" if tier in ("flex", "auto") else None
+
+
 def _wait(config: RetryConfig) -> Callable[[RetryCallState], float]:
     def wait(state: RetryCallState) -> float:
         exc = state.outcome.exception() if state.outcome else None
+        spread = 1 - config.jitter * random.random()  # noqa: S311
+        if isinstance(exc, GroqCapacityError):
+            if config.flex_fallback:
+                return 0.0  # the retry goes to another tier
+            # Flex capacity frees up for everyone at once: a named wait gets
+            # jitter too (added, never below what the server asked).
+            named = getattr(exc, "retry_after", None)
+            if isinstance(named, int | float):
+                return float(named) * (2 - spread)
         retry_after = getattr(exc, "retry_after", None)
         if isinstance(retry_after, int | float):
             return float(retry_after)
-        base = config.backoff(state.attempt_number)
-        return base * (1 - config.jitter * random.random())  # noqa: S311
+        return config.backoff(state.attempt_number) * spread
 
     return wait
 
@@ -218,8 +249,10 @@ def _explain(exc: BaseException, config: RetryConfig, attempts: int) -> None:
     if not isinstance(exc, GroqError):
         return
     if _wait_too_long(exc, config):
+        # No status: the pacer refused before sending (its message says why).
+        who = "the server asked" if exc.status_code is not None else "it would have"
         note = (
-            f"Not retried: the server asked to wait {exc.retry_after:g}s, longer "
+            f"Not retried: {who} to wait {exc.retry_after:g}s, longer "
             f"than RetryConfig.max_wait ({config.max_wait:g}s). Retry after that "
             "time, or raise max_wait to let the client wait."
         )
