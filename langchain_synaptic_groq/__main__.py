@@ -19,15 +19,12 @@ from typing import Any
 from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
 
 from langchain_synaptic_groq.batch import BatchResult, GroqBatchJob
-from langchain_synaptic_groq.chat_models import (
-    DEFAULT_MODEL,
-    ChatGroqSynaptic,
-    compare_records,
-)
+from langchain_synaptic_groq.chat_models import DEFAULT_MODEL, ChatGroqSynaptic
 from langchain_synaptic_groq.errors import GroqError
 from langchain_synaptic_groq.models import (
     REGISTRY_CHECKED_ON,
     REGISTRY_SOURCES,
+    compare_records,
     model_info,
 )
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any
+from typing import Any, Protocol
 
 from langchain_core.messages import (
     AIMessage,
@@ -18,9 +18,23 @@ from langchain_core.messages import (
     is_data_content_block,
 )
 
-from langchain_synaptic_groq.models import model_info, vision_model_ids
+from langchain_synaptic_groq.models import (
+    GroqModel,
+    check_reasoning_params,
+    model_info,
+    vision_model_ids,
+)
+from langchain_synaptic_groq.tools import supports_parallel_tool_calls
 
-__all__ = ["build_messages", "message_to_wire"]
+__all__ = [
+    "RequestSettings",
+    "build_body",
+    "build_messages",
+    "check_n",
+    "check_stop",
+    "default_params",
+    "message_to_wire",
+]
 
 # Assistant content blocks that are not text and are not sent as text.
 _NOT_TEXT_BLOCKS = frozenset(
@@ -379,3 +393,163 @@ def _check_image_limits(wire: list[dict[str, Any]], model: str | None) -> None:
             f"{MAX_URL_IMAGE_MB} MB each)"
         )
         raise ValueError(msg)
+
+
+# -- the whole body -------------------------------------------------------------
+
+# Keyword arguments LangChain passes to _generate/_stream that are not request
+# parameters.
+_NOT_WIRE = frozenset(
+    {"ls_structured_output_format", "stream_usage", "stream", "tool_use_failure"}
+)
+
+# Settings sent under their own name when set (unset ones are left out, so
+# Groq's defaults apply).
+_SENT_WHEN_SET = (
+    "temperature",
+    "top_p",
+    "seed",
+    "reasoning_format",
+    "reasoning_effort",
+    "include_reasoning",
+    "service_tier",
+    "logprobs",
+    "top_logprobs",
+    "frequency_penalty",
+    "presence_penalty",
+    "user",
+    "disable_tool_validation",
+)
+
+
+class RequestSettings(Protocol):
+    """What the body builder reads of a chat model's settings.
+
+    `ChatGroqSynaptic` is one; so is anything with these attributes and the
+    optional request parameters (`temperature`, `top_p`, `seed`, ...).
+    """
+
+    @property
+    def model(self) -> str: ...
+
+    @property
+    def max_tokens(self) -> int | None: ...
+
+    @property
+    def stop(self) -> list[str] | None: ...
+
+    @property
+    def stream_usage(self) -> bool: ...
+
+    @property
+    def model_kwargs(self) -> dict[str, Any]: ...
+
+
+def check_n(value: Any) -> Any:
+    """Refuse a choice count other than 1 (for settings and per call alike).
+
+    Args:
+        value: The `n` asked for.
+
+    Returns:
+        `value`, when it is 1.
+
+    Raises:
+        ValueError: If `value` is not 1.
+    """
+    if value != 1:
+        msg = f"n must be 1: Groq returns a single choice (got n={value})"
+        raise ValueError(msg)
+    return value
+
+
+def check_stop(value: Any) -> Any:
+    """Refuse more than four stop sequences; one string is a list of one.
+
+    Args:
+        value: A string, a sequence of strings, or `None`.
+
+    Returns:
+        `value`, a string made a one-item list.
+
+    Raises:
+        ValueError: If there are more than four sequences.
+    """
+    if isinstance(value, str):
+        value = [value]
+    if value is not None and len(value) > 4:
+        msg = f"stop takes at most 4 sequences, got {len(value)}"
+        raise ValueError(msg)
+    return value
+
+
+def default_params(settings: RequestSettings) -> dict[str, Any]:
+    """The request parameters a model's settings set (unset ones left out).
+
+    Args:
+        settings: The chat model (or any `RequestSettings`).
+
+    Returns:
+        The parameters, `model_kwargs` last (so they win).
+    """
+    params: dict[str, Any] = {}
+    for name in _SENT_WHEN_SET:
+        value = getattr(settings, name)
+        if value is not None:
+            params[name] = value
+    if settings.max_tokens is not None:
+        params["max_completion_tokens"] = settings.max_tokens
+    if settings.stop:
+        params["stop"] = list(settings.stop)
+    params.update(settings.model_kwargs)
+    return params
+
+
+def build_body(
+    settings: RequestSettings,
+    messages: Sequence[BaseMessage],
+    stop: list[str] | None,
+    stream: bool,
+    kwargs: Mapping[str, Any],
+) -> dict[str, Any]:
+    """The complete `chat/completions` body for one call (pure).
+
+    Args:
+        settings: The chat model's settings.
+        messages: The conversation.
+        stop: The call's stop sequences (they replace the settings' ones).
+        stream: Whether the answer is streamed.
+        kwargs: The call's keyword arguments (bound ones included); `None`
+            values and LangChain's own arguments are left out.
+
+    Returns:
+        The body, ready to encode.
+
+    Raises:
+        ValueError: If a parameter or a message cannot be sent (naming it).
+    """
+    body: dict[str, Any] = {"model": settings.model, **default_params(settings)}
+    for key, value in kwargs.items():
+        if key in _NOT_WIRE or value is None:
+            continue
+        if key == "max_tokens":
+            body["max_completion_tokens"] = value
+        elif key == "n":
+            body["n"] = check_n(value)
+        else:
+            body[key] = value
+    if isinstance(body.get("model"), GroqModel):
+        body["model"] = body["model"].value
+    if stop:
+        body["stop"] = list(stop)
+    if body.get("parallel_tool_calls") is True and not (
+        supports_parallel_tool_calls(body["model"])
+    ):
+        del body["parallel_tool_calls"]  # see supports_parallel_tool_calls
+    check_reasoning_params(body["model"], body)
+    body["messages"] = build_messages(messages, model=body["model"])
+    if stream:
+        body["stream"] = True
+        if kwargs.get("stream_usage", settings.stream_usage):
+            body["stream_options"] = {"include_usage": True}
+    return body

@@ -66,7 +66,12 @@ from langchain_synaptic_groq._recovery import (
     recover_stream,
     recovered_output_check,
 )
-from langchain_synaptic_groq._request import build_messages
+from langchain_synaptic_groq._request import (
+    build_body,
+    check_n,
+    check_stop,
+    default_params,
+)
 from langchain_synaptic_groq._response import StreamParser, parse_completion
 from langchain_synaptic_groq._tokens import (
     estimate_message_tokens,
@@ -81,10 +86,12 @@ from langchain_synaptic_groq._transport import (
 from langchain_synaptic_groq.config import GroqConfig
 from langchain_synaptic_groq.models import (
     GroqModel,
+    GroqModelRecord,
     ModelCheck,
     builtin_tool_model_ids,
     check_reasoning_params,
-    compare_models,
+    compare_records,
+    model_id_of,
     model_info,
     strict_json_schema_model_ids,
     warn_if_retired,
@@ -100,7 +107,6 @@ from langchain_synaptic_groq.tools import (
     ToolChoice,
     convert_tools,
     json_schema_response_format,
-    supports_parallel_tool_calls,
     tool_choice_to_wire,
 )
 
@@ -121,12 +127,6 @@ ReasoningFormat: TypeAlias = Literal["parsed", "raw", "hidden"]
 ServiceTier: TypeAlias = Literal["auto", "on_demand", "flex", "performance"]
 StructuredMethod: TypeAlias = Literal["function_calling", "json_schema", "json_mode"]
 
-# Keyword arguments LangChain passes to _generate/_stream that are not request
-# parameters.
-_NOT_WIRE = frozenset(
-    {"ls_structured_output_format", "stream_usage", "stream", "tool_use_failure"}
-)
-
 
 # ChatGroq / ChatOpenAI parameters that are client settings, not request
 # parameters: unknown names otherwise go to the request body (model_kwargs).
@@ -141,19 +141,6 @@ _NOT_REQUEST_PARAMS = {
     "extra_body": "put extra request fields in model_kwargs",
 }
 _SECRET_NAME = re.compile(r"api_?key|secret|password|access_token", re.IGNORECASE)
-
-
-class GroqModelRecord(BaseModel):
-    """One model as `GET /models` describes it."""
-
-    model_config = ConfigDict(frozen=True, extra="ignore")
-
-    id: str
-    owned_by: str | None = None
-    active: bool | None = None
-    context_window: int | None = None
-    max_completion_tokens: int | None = None
-    created: int | None = None
 
 
 class ChatGroqSynaptic(BaseChatModel):
@@ -484,31 +471,18 @@ class ChatGroqSynaptic(BaseChatModel):
 
     @field_validator("model", mode="before")
     @classmethod
-    def _model_id(cls, value: Any) -> Any:
-        if isinstance(value, GroqModel):
-            return value.value
-        if isinstance(value, str) and not value.strip():
-            msg = "model must be a non-empty model id"
-            raise ValueError(msg)
-        return str(value) if isinstance(value, str) else value
+    def _model_id(cls, value: Any) -> str:
+        return model_id_of(value)
 
     @field_validator("stop", mode="before")
     @classmethod
     def _stop_list(cls, value: Any) -> Any:
-        if isinstance(value, str):
-            value = [value]
-        if value is not None and len(value) > 4:
-            msg = f"stop takes at most 4 sequences, got {len(value)}"
-            raise ValueError(msg)
-        return value
+        return check_stop(value)
 
     @field_validator("n")
     @classmethod
     def _only_one_choice(cls, value: int) -> int:
-        if value != 1:
-            msg = f"n must be 1: Groq returns a single choice (got n={value})"
-            raise ValueError(msg)
-        return value
+        return check_n(value)  # type: ignore[no-any-return]
 
     @field_validator("timeout")
     @classmethod
@@ -577,7 +551,7 @@ class ChatGroqSynaptic(BaseChatModel):
 
     @property
     def _identifying_params(self) -> dict[str, Any]:
-        return {"model": self.model, **self._default_params()}
+        return {"model": self.model, **default_params(self)}
 
     def _get_ls_params(
         self, stop: list[str] | None = None, **kwargs: Any
@@ -600,34 +574,6 @@ class ChatGroqSynaptic(BaseChatModel):
 
     # -- request building ----------------------------------------------------
 
-    def _default_params(self) -> dict[str, Any]:
-        """The request parameters this instance sets (unset ones are left out)."""
-        params: dict[str, Any] = {}
-        for name in (
-            "temperature",
-            "top_p",
-            "seed",
-            "reasoning_format",
-            "reasoning_effort",
-            "include_reasoning",
-            "service_tier",
-            "logprobs",
-            "top_logprobs",
-            "frequency_penalty",
-            "presence_penalty",
-            "user",
-            "disable_tool_validation",
-        ):
-            value = getattr(self, name)
-            if value is not None:
-                params[name] = value
-        if self.max_tokens is not None:
-            params["max_completion_tokens"] = self.max_tokens
-        if self.stop:
-            params["stop"] = list(self.stop)
-        params.update(self.model_kwargs)
-        return params
-
     def _build_body(
         self,
         messages: Sequence[BaseMessage],
@@ -635,32 +581,7 @@ class ChatGroqSynaptic(BaseChatModel):
         stream: bool,
         kwargs: dict[str, Any],
     ) -> dict[str, Any]:
-        body: dict[str, Any] = {"model": self.model, **self._default_params()}
-        for key, value in kwargs.items():
-            if key in _NOT_WIRE or value is None:
-                continue
-            if key == "max_tokens":
-                body["max_completion_tokens"] = value
-            elif key == "n" and value != 1:
-                msg = f"n must be 1: Groq returns a single choice (got n={value})"
-                raise ValueError(msg)
-            else:
-                body[key] = value
-        if isinstance(body.get("model"), GroqModel):
-            body["model"] = body["model"].value
-        if stop:
-            body["stop"] = list(stop)
-        if body.get("parallel_tool_calls") is True and not (
-            supports_parallel_tool_calls(body["model"])
-        ):
-            del body["parallel_tool_calls"]  # see supports_parallel_tool_calls
-        check_reasoning_params(body["model"], body)
-        body["messages"] = build_messages(messages, model=body["model"])
-        if stream:
-            body["stream"] = True
-            if kwargs.get("stream_usage", self.stream_usage):
-                body["stream_options"] = {"include_usage": True}
-        return body
+        return build_body(self, messages, stop, stream, kwargs)
 
     def _get_transport(self) -> Transport:
         key = (
@@ -1296,19 +1217,6 @@ class ChatGroqSynaptic(BaseChatModel):
 for _method in (ChatGroqSynaptic._generate, ChatGroqSynaptic._agenerate):
     _method.__signature__ = inspect.signature(_method)  # type: ignore[union-attr]
 del _method
-
-
-def compare_records(records: list[GroqModelRecord]) -> ModelCheck:
-    """Compare `GET /models` records with the registry.
-
-    Args:
-        records: What `list_models()` returned.
-
-    Returns:
-        The comparison; models listed as `active: false` (they refuse
-        requests) count as not served.
-    """
-    return compare_models(r.id for r in records if r.active is not False)
 
 
 @functools.cache

@@ -6,7 +6,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
 
-from langchain_synaptic_groq.models import CustomGroqModel, GroqModel
+from langchain_synaptic_groq._request import check_stop
+from langchain_synaptic_groq.models import CustomGroqModel, GroqModel, model_id_of
 
 __all__ = ["GroqConfig"]
 
@@ -49,22 +50,12 @@ class GroqConfig(BaseModel):
     @field_validator("model", mode="before")
     @classmethod
     def _model_id(cls, value: Any) -> str:
-        if isinstance(value, GroqModel):
-            return value.value
-        if not isinstance(value, str) or not value.strip():
-            msg = "model must be a GroqModel or a non-empty model id string"
-            raise ValueError(msg)
-        return str(value)
+        return model_id_of(value)
 
     @field_validator("stop", mode="before")
     @classmethod
     def _stop(cls, value: Any) -> Any:
-        if isinstance(value, str):
-            value = (value,)
-        if value is not None and len(value) > 4:
-            msg = f"stop takes at most 4 sequences, got {len(value)}"
-            raise ValueError(msg)
-        return value
+        return check_stop(value)
 
     @classmethod
     def new(cls, api_key: str | SecretStr, model: GroqModel | str) -> GroqConfig:

@@ -17,6 +17,8 @@ from datetime import date
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
+from pydantic import BaseModel, ConfigDict
+
 if TYPE_CHECKING:
     from langchain_core.language_models.model_profile import ModelProfile
 
@@ -26,13 +28,16 @@ __all__ = [
     "CustomGroqModel",
     "GroqModel",
     "GroqModelInfo",
+    "GroqModelRecord",
     "GroqModelShutDownWarning",
     "ModelCheck",
     "ModelStatus",
     "builtin_tool_model_ids",
     "check_reasoning_params",
     "compare_models",
+    "compare_records",
     "current_model_ids",
+    "model_id_of",
     "model_info",
     "replacement_hint",
     "strict_json_schema_model_ids",
@@ -723,6 +728,26 @@ class CustomGroqModel(_ModelInfoMixin, str):
 _SERVED = (ModelStatus.PRODUCTION, ModelStatus.PREVIEW, ModelStatus.DEPRECATED)
 
 
+def model_id_of(value: Any) -> str:
+    """The model id a `model` setting names (one check for every setting).
+
+    Args:
+        value: A `GroqModel` member, a `CustomGroqModel`, or an id string.
+
+    Returns:
+        The id as a plain string.
+
+    Raises:
+        ValueError: If `value` is not a `GroqModel` or a non-empty string.
+    """
+    if isinstance(value, GroqModel):
+        return value.value
+    if not isinstance(value, str) or not value.strip():
+        msg = "model must be a GroqModel or a non-empty model id string"
+        raise ValueError(msg)
+    return str(value)
+
+
 def model_info(model_id: str) -> GroqModelInfo:
     """Look up what is known about a model id.
 
@@ -988,3 +1013,29 @@ def compare_models(served_ids: Iterable[str]) -> ModelCheck:
         missing=tuple(m for m in current_model_ids() if m not in served),
         shut_down_but_served=tuple(m for m in chat if m in _INFO and _INFO[m].retired),
     )
+
+
+class GroqModelRecord(BaseModel):
+    """One model as `GET /models` describes it."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    id: str
+    owned_by: str | None = None
+    active: bool | None = None
+    context_window: int | None = None
+    max_completion_tokens: int | None = None
+    created: int | None = None
+
+
+def compare_records(records: list[GroqModelRecord]) -> ModelCheck:
+    """Compare `GET /models` records with the registry.
+
+    Args:
+        records: What `list_models()` returned.
+
+    Returns:
+        The comparison; models listed as `active: false` (they refuse
+        requests) count as not served.
+    """
+    return compare_models(r.id for r in records if r.active is not False)

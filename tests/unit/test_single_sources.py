@@ -5,8 +5,14 @@ back to the public way."""
 
 from __future__ import annotations
 
-import pytest
+from collections.abc import Callable
+from dataclasses import dataclass, field
 
+import pytest
+from langchain_core.messages import HumanMessage
+
+from langchain_synaptic_groq import ChatGroqSynaptic, GroqConfig
+from langchain_synaptic_groq._request import build_body
 from langchain_synaptic_groq.errors import GroqAPIError, error_from_response
 from langchain_synaptic_groq.retry import RetryConfig, is_retryable
 
@@ -35,3 +41,96 @@ def test_x_should_retry_still_wins_over_the_status() -> None:
     err = error_from_response(400, {"x-should-retry": "true"}, b"{}")
     assert err.is_retryable is True
     assert is_retryable(err, RetryConfig()) is True
+
+
+# -- one validation each ----------------------------------------------------------
+
+
+def _message(call: Callable[[], object]) -> str:
+    with pytest.raises(ValueError) as raised:
+        call()
+    errors = getattr(raised.value, "errors", None)
+    return str(errors()[0]["msg"]) if callable(errors) else str(raised.value)
+
+
+@pytest.mark.parametrize("bad", ["", "  ", 7])
+def test_a_bad_model_id_is_refused_alike_by_the_model_and_the_config(
+    bad: object,
+) -> None:
+    by_model = _message(lambda: ChatGroqSynaptic(model=bad, api_key="k"))
+    by_config = _message(lambda: GroqConfig.new("k", bad))  # type: ignore[arg-type]
+    assert by_model == by_config
+    assert "non-empty model id" in by_model
+
+
+def test_too_many_stop_sequences_are_refused_alike() -> None:
+    five = ["a", "b", "c", "d", "e"]
+    by_model = _message(lambda: ChatGroqSynaptic(stop=five, api_key="k"))
+    by_config = _message(lambda: GroqConfig.new("k", "m").with_stop(five))
+    assert by_model == by_config
+    assert "at most 4 sequences, got 5" in by_model
+    assert ChatGroqSynaptic(stop="END", api_key="k").stop == ["END"]
+    assert GroqConfig.new("k", "m").with_stop("END").stop == ("END",)
+
+
+def test_n_is_refused_alike_as_a_setting_and_per_call() -> None:
+    by_setting = _message(lambda: ChatGroqSynaptic(n=2, api_key="k"))
+    model = ChatGroqSynaptic(api_key="k")
+    per_call = _message(
+        lambda: model._build_body([HumanMessage("Hi")], None, False, {"n": 2})
+    )
+    assert per_call == "n must be 1: Groq returns a single choice (got n=2)"
+    assert by_setting == f"Value error, {per_call}"
+
+
+# -- the body builder is a pure function of the settings ---------------------------
+
+
+@dataclass
+class _Settings:
+    model: str = "openai/gpt-oss-20b"
+    max_tokens: int | None = 64
+    stop: list[str] | None = field(default_factory=lambda: ["END"])
+    stream_usage: bool = True
+    model_kwargs: dict[str, object] = field(default_factory=dict)
+    temperature: float | None = 0.0
+    top_p: float | None = None
+    seed: int | None = 7
+    reasoning_format: str | None = None
+    reasoning_effort: str | None = "low"
+    include_reasoning: bool | None = None
+    service_tier: str | None = None
+    logprobs: bool | None = None
+    top_logprobs: int | None = None
+    frequency_penalty: float | None = None
+    presence_penalty: float | None = None
+    user: str | None = None
+    disable_tool_validation: bool | None = None
+
+
+def test_build_body_needs_only_the_settings_and_equals_the_models_body() -> None:
+    settings = _Settings()
+    model = ChatGroqSynaptic(
+        model=settings.model,
+        max_tokens=64,
+        stop=["END"],
+        temperature=0.0,
+        seed=7,
+        reasoning_effort="low",
+        api_key="k",
+    )
+    messages = [HumanMessage("Hi")]
+    call = {"max_tokens": 9, "parallel_tool_calls": True, "stream_usage": True}
+    body = build_body(settings, messages, None, True, call)
+    assert body == model._build_body(messages, None, True, call)
+    assert body == {
+        "model": "openai/gpt-oss-20b",
+        "temperature": 0.0,
+        "seed": 7,
+        "reasoning_effort": "low",
+        "max_completion_tokens": 9,
+        "stop": ["END"],
+        "messages": [{"role": "user", "content": "Hi"}],
+        "stream": True,
+        "stream_options": {"include_usage": True},
+    }  # parallel_tool_calls=True is left out for gpt-oss
