@@ -88,12 +88,10 @@ from langchain_synaptic_groq.models import (
     GroqModel,
     GroqModelRecord,
     ModelCheck,
-    builtin_tool_model_ids,
     check_reasoning_params,
     compare_records,
     model_id_of,
     model_info,
-    strict_json_schema_model_ids,
     warn_if_retired,
 )
 from langchain_synaptic_groq.retry import (
@@ -103,11 +101,12 @@ from langchain_synaptic_groq.retry import (
 )
 from langchain_synaptic_groq.retry import default_config as default_retry_config
 from langchain_synaptic_groq.tools import (
-    BUILTIN_TOOL_TYPES,
     ToolChoice,
     convert_tools,
     json_schema_response_format,
+    strict_for,
     tool_choice_to_wire,
+    warn_unsupported_builtin_tools,
 )
 
 if TYPE_CHECKING:
@@ -861,7 +860,7 @@ class ChatGroqSynaptic(BaseChatModel):
                 letters, digits, `_` or `-`), or if there are over 128 tools.
         """
         formatted = convert_tools(tools, strict=strict)
-        _warn_unsupported_builtin_tools(kwargs.get("model", self.model), formatted)
+        warn_unsupported_builtin_tools(kwargs.get("model", self.model), formatted)
         if tool_choice is not None and tool_choice is not False:
             kwargs["tool_choice"] = tool_choice_to_wire(tool_choice, formatted)
         if parallel_tool_calls is not None:
@@ -952,7 +951,7 @@ class ChatGroqSynaptic(BaseChatModel):
                 raise ValueError(msg)
             llm = self.bind(
                 response_format=json_schema_response_format(
-                    schema, strict=self._strict_for(strict)
+                    schema, strict=strict_for(self.model, strict)
                 ),
                 ls_structured_output_format={
                     "kwargs": {"method": method, "strict": strict},
@@ -997,22 +996,6 @@ class ChatGroqSynaptic(BaseChatModel):
             [parser_none], exception_key="parsing_error"
         )
         return RunnableMap(raw=llm) | parser_with_fallback
-
-    def _strict_for(self, strict: bool | None) -> bool | None:
-        info = model_info(self.model)
-        if info.strict_json_schema:
-            return True if strict is None else strict
-        if info.context_window is None:  # unknown id: trust the caller
-            return strict
-        if strict:
-            warnings.warn(
-                f"{self.model} does not support strict json_schema decoding on "
-                f"Groq (only {', '.join(strict_json_schema_model_ids())} do); "
-                "sending without strict",
-                UserWarning,
-                stacklevel=3,
-            )
-        return None
 
     # -- token counting --------------------------------------------------------
 
@@ -1233,28 +1216,6 @@ def _known_names(cls: type[BaseModel]) -> frozenset[str]:
         if field.alias:
             names.add(field.alias)
     return frozenset(names)
-
-
-def _warn_unsupported_builtin_tools(model: str, tools: list[dict[str, Any]]) -> None:
-    """Warn when a Groq built-in tool goes to a known model that lacks it.
-
-    A warning, not an error: the model table can lag behind Groq, which adds
-    built-in tools to models over time. Unknown ids are trusted.
-    """
-    info = model_info(model)
-    if info.context_window is None:
-        return
-    for tool in tools:
-        kind = tool.get("type")
-        if kind in BUILTIN_TOOL_TYPES and kind not in info.builtin_tools:
-            offered = ", ".join(builtin_tool_model_ids(kind)) or "no known model"
-            warnings.warn(
-                f"{model} does not offer Groq's built-in {kind} tool (known "
-                f"models with it: {offered}); Groq is likely to reject the "
-                "request",
-                UserWarning,
-                stacklevel=3,
-            )
 
 
 def _first_chunk(

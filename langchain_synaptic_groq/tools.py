@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+import warnings
+from collections.abc import Callable, Mapping, Sequence
 from enum import StrEnum
 from typing import Any
 
@@ -13,15 +14,21 @@ from langchain_core.utils.function_calling import (
     convert_to_openai_tool,
 )
 
-from langchain_synaptic_groq.models import model_info
+from langchain_synaptic_groq.models import (
+    builtin_tool_model_ids,
+    model_info,
+    strict_json_schema_model_ids,
+)
 
 __all__ = [
     "BUILTIN_TOOL_TYPES",
     "ToolChoice",
     "convert_tools",
     "json_schema_response_format",
+    "strict_for",
     "supports_parallel_tool_calls",
     "tool_choice_to_wire",
+    "warn_unsupported_builtin_tools",
 ]
 
 BUILTIN_TOOL_TYPES = frozenset({"browser_search", "code_interpreter"})
@@ -114,6 +121,67 @@ def supports_parallel_tool_calls(model: str) -> bool:
         The registry's `parallel_tool_calls` (`True` for unknown ids).
     """
     return model_info(model).parallel_tool_calls
+
+
+def warn_unsupported_builtin_tools(
+    model: str, tools: Sequence[Mapping[str, Any]]
+) -> None:
+    """Warn when a Groq built-in tool goes to a known model that lacks it.
+
+    A warning, not an error: the model table can lag behind Groq, which adds
+    built-in tools to models over time. Unknown ids are trusted. Call it
+    straight from the public method the user called (the warning points two
+    frames up).
+
+    Args:
+        model: The model id the tools are bound for.
+        tools: The converted tools.
+    """
+    info = model_info(model)
+    if info.context_window is None:
+        return
+    for tool in tools:
+        kind = tool.get("type")
+        if kind in BUILTIN_TOOL_TYPES and kind not in info.builtin_tools:
+            offered = ", ".join(builtin_tool_model_ids(kind)) or "no known model"
+            warnings.warn(
+                f"{model} does not offer Groq's built-in {kind} tool (known "
+                f"models with it: {offered}); Groq is likely to reject the "
+                "request",
+                UserWarning,
+                stacklevel=3,
+            )
+
+
+def strict_for(model: str, strict: bool | None) -> bool | None:
+    """The `strict` to send with a json_schema `response_format` for `model`.
+
+    Call it straight from the public method the user called (the warning
+    points two frames up).
+
+    Args:
+        model: The model id.
+        strict: What the caller asked for.
+
+    Returns:
+        `True` (or the caller's value) where Groq decodes the schema
+        strictly; the caller's value for unknown ids; else `None`, with a
+        warning when `strict=True` was asked for.
+    """
+    info = model_info(model)
+    if info.strict_json_schema:
+        return True if strict is None else strict
+    if info.context_window is None:  # unknown id: trust the caller
+        return strict
+    if strict:
+        warnings.warn(
+            f"{model} does not support strict json_schema decoding on "
+            f"Groq (only {', '.join(strict_json_schema_model_ids())} do); "
+            "sending without strict",
+            UserWarning,
+            stacklevel=3,
+        )
+    return None
 
 
 def json_schema_response_format(

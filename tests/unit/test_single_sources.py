@@ -15,6 +15,7 @@ from langchain_synaptic_groq import ChatGroqSynaptic, GroqConfig
 from langchain_synaptic_groq._request import build_body
 from langchain_synaptic_groq.errors import GroqAPIError, error_from_response
 from langchain_synaptic_groq.retry import RetryConfig, is_retryable
+from langchain_synaptic_groq.tools import strict_for
 
 # -- retryability ---------------------------------------------------------------
 
@@ -134,3 +135,28 @@ def test_build_body_needs_only_the_settings_and_equals_the_models_body() -> None
         "stream": True,
         "stream_options": {"include_usage": True},
     }  # parallel_tool_calls=True is left out for gpt-oss
+
+
+# -- built-in tool and strictness checks live with the tools -----------------------
+
+
+def test_the_builtin_tool_warning_points_at_the_callers_line() -> None:
+    model = ChatGroqSynaptic(model="minimaxai/minimax-m2.7", api_key="k")
+    with pytest.warns(UserWarning, match="does not offer Groq's built-in") as seen:
+        model.bind_tools([{"type": "code_interpreter"}])
+    assert [w.filename for w in seen] == [__file__]
+
+
+def test_the_strictness_warning_points_at_the_callers_line() -> None:
+    model = ChatGroqSynaptic(model="minimaxai/minimax-m2.7", api_key="k")
+    schema = {
+        "title": "City",
+        "type": "object",
+        "properties": {"name": {"type": "string"}},
+    }
+    with pytest.warns(UserWarning, match="does not support strict") as seen:
+        model.with_structured_output(schema, method="json_schema", strict=True)
+    assert [w.filename for w in seen] == [__file__]
+    assert strict_for("minimaxai/minimax-m2.7", True) is None  # type: ignore[func-returns-value]
+    assert strict_for("openai/gpt-oss-20b", None) is True
+    assert strict_for("my-own-model", False) is False
