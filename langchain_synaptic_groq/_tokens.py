@@ -69,6 +69,7 @@ __all__ = [
     "estimate_message_tokens",
     "estimate_text_tokens",
     "template_for",
+    "text_counter",
 ]
 
 IMAGE_TOKENS = 1024
@@ -418,3 +419,19 @@ def estimate_message_tokens(
             rendered = json.dumps(dict(tool), indent=template.tool_indent)
             total += count(rendered) + 1
     return total
+
+
+def text_counter(
+    token_ids: Callable[[str], list[int]] | None,
+) -> Callable[[str], int]:
+    """The text token counter for a model's `custom_get_token_ids` setting.
+
+    Args:
+        token_ids: A tokenizer function (text to token ids), or `None`.
+
+    Returns:
+        A counter using `token_ids` when given, else `estimate_text_tokens`.
+    """
+    if token_ids is None:
+        return estimate_text_tokens
+    return lambda text: len(token_ids(text))

@@ -73,10 +73,7 @@ from langchain_synaptic_groq._request import (
     default_params,
 )
 from langchain_synaptic_groq._response import StreamParser, parse_completion
-from langchain_synaptic_groq._tokens import (
-    estimate_message_tokens,
-    estimate_text_tokens,
-)
+from langchain_synaptic_groq._tokens import estimate_message_tokens, text_counter
 from langchain_synaptic_groq._transport import (
     DEFAULT_MAX_RESPONSE_BYTES,
     Transport,
@@ -1013,9 +1010,7 @@ class ChatGroqSynaptic(BaseChatModel):
         Returns:
             The (estimated) number of tokens.
         """
-        if self.custom_get_token_ids is not None:
-            return len(self.custom_get_token_ids(text))
-        return estimate_text_tokens(text)
+        return text_counter(self.custom_get_token_ids)(text)
 
     def get_num_tokens_from_messages(
         self,
@@ -1039,18 +1034,11 @@ class ChatGroqSynaptic(BaseChatModel):
         Returns:
             The estimated number of prompt tokens.
         """
-        count = None
-        if self.custom_get_token_ids is not None:
-            get_ids = self.custom_get_token_ids
-
-            def count(text: str) -> int:
-                return len(get_ids(text))
-
         return estimate_message_tokens(
             convert_to_messages(messages),
             model=self.model,
             tools=convert_tools(tools) if tools else None,
-            count_text=count,
+            count_text=text_counter(self.custom_get_token_ids),
         )
 
     # -- models ----------------------------------------------------------------
