@@ -68,6 +68,7 @@ __all__ = [
     "IMAGE_TOKENS",
     "estimate_message_tokens",
     "estimate_text_tokens",
+    "estimate_wire_tokens",
     "template_for",
     "text_counter",
 ]
@@ -394,9 +395,31 @@ def estimate_message_tokens(
     Returns:
         The estimated number of prompt tokens.
     """
+    return estimate_wire_tokens(
+        _wire_messages(messages), model=model, tools=tools, count_text=count_text
+    )
+
+
+def estimate_wire_tokens(
+    wire: Sequence[Mapping[str, Any]],
+    *,
+    model: str,
+    tools: Sequence[Mapping[str, Any]] | None = None,
+    count_text: Callable[[str], int] | None = None,
+) -> int:
+    """`estimate_message_tokens` for messages already in Groq's wire form.
+
+    Args:
+        wire: A request body's `messages`.
+        model: The model id; picks the chat template's overhead.
+        tools: Tools in Groq's wire form.
+        count_text: Token counter for text (default `estimate_text_tokens`).
+
+    Returns:
+        The estimated number of prompt tokens.
+    """
     count = count_text or estimate_text_tokens
     template = _TEMPLATES[template_for(model)]
-    wire = _wire_messages(messages)
     total = template.per_request + template.reply
     has_system = bool(wire) and wire[0].get("role") in ("system", "developer")
     if not has_system and (template.system_block or template.default_system):

@@ -56,6 +56,7 @@ from pydantic import (
 )
 from tenacity import RetryCallState
 
+from langchain_synaptic_groq._pacer import Paced
 from langchain_synaptic_groq._recovery import (
     ToolUseFailurePolicy,
     ToolUsePlan,
@@ -402,6 +403,15 @@ class ChatGroqSynaptic(BaseChatModel):
     """Retries after the first attempt."""
     retry_config: RetryConfig | None = None
     """The full retry policy; overrides `max_retries` when set."""
+    pace_requests: bool = True
+    """Wait for room in Groq's announced rate limits before sending, instead
+    of sending into a 429 (never longer than the retry policy's `max_wait`).
+    The budget is shared by every model in the process with the same key,
+    base URL, model and service tier. See the rate limits page of the docs."""
+    clamp_max_tokens: bool = False
+    """Lower `max_tokens` so that a request fits Groq's tokens-per-minute limit
+    (which counts the prompt plus `max_tokens`), instead of failing with
+    `GroqRequestTooLargeError`."""
     default_headers: dict[str, str] | None = None
     """Extra headers sent with every request."""
     model_kwargs: dict[str, Any] = Field(default_factory=dict)
@@ -612,6 +622,17 @@ class ChatGroqSynaptic(BaseChatModel):
             return self.retry_config
         return default_retry_config(self.max_retries + 1)
 
+    def _pace(self, body: dict[str, Any]) -> Paced:
+        """This request's attempts through the shared rate-limit pacer."""
+        return Paced(
+            body,
+            api_key=self.api_key,
+            base_url=self.base_url,
+            pace=self.pace_requests,
+            retry=self._retry(),
+            clamp=self.clamp_max_tokens,
+        )
+
     def without_retries(self) -> ChatGroqSynaptic:
         """This model with its own retries off, sharing its HTTP transport.
 
@@ -646,8 +667,9 @@ class ChatGroqSynaptic(BaseChatModel):
         transport = self._get_transport()
 
         def complete(body: dict[str, Any]) -> ChatResult:
+            pace = self._pace(body)
             data, headers = run_with_retries(
-                lambda: transport.request("POST", "chat/completions", body),
+                lambda: pace.call(transport.request, "POST", "chat/completions"),
                 self._retry(),
                 on_retry=_sync_on_retry(run_manager),
             )
@@ -669,8 +691,9 @@ class ChatGroqSynaptic(BaseChatModel):
         transport = self._get_transport()
 
         async def complete(body: dict[str, Any]) -> ChatResult:
+            pace = self._pace(body)
             data, headers = await arun_with_retries(
-                lambda: transport.arequest("POST", "chat/completions", body),
+                lambda: pace.acall(transport.arequest, "POST", "chat/completions"),
                 self._retry(),
                 on_retry=_async_on_retry(run_manager),
             )
@@ -709,10 +732,11 @@ class ChatGroqSynaptic(BaseChatModel):
     ) -> Iterator[ChatGenerationChunk]:
         transport = self._get_transport()
         v1 = self.output_version == "v1"
+        pace = self._pace(body)
 
         # Streams are retried only until the first chunk is handed over.
         def open_stream() -> tuple[Any, StreamParser, Iterator[str], Any]:
-            cm = transport.stream("chat/completions", body)
+            cm = pace.stream(transport.stream, "chat/completions")
             headers, lines = cm.__enter__()
             parser = StreamParser(
                 headers, include_headers=self.include_response_headers, v1=v1
@@ -744,6 +768,7 @@ class ChatGroqSynaptic(BaseChatModel):
                 elif parser.done:
                     break
             final = parser.finish()
+            pace.learn(final.message.usage_metadata)  # type: ignore[attr-defined]
             if not include_usage:
                 final.message.usage_metadata = None  # type: ignore[attr-defined]
             if run_manager:
@@ -779,9 +804,10 @@ class ChatGroqSynaptic(BaseChatModel):
     ) -> AsyncIterator[ChatGenerationChunk]:
         transport = self._get_transport()
         v1 = self.output_version == "v1"
+        pace = self._pace(body)
 
         async def open_stream() -> tuple[Any, StreamParser, AsyncIterator[str], Any]:
-            cm = transport.astream("chat/completions", body)
+            cm = pace.astream(transport.astream, "chat/completions")
             headers, lines = await cm.__aenter__()
             parser = StreamParser(
                 headers, include_headers=self.include_response_headers, v1=v1
@@ -813,6 +839,7 @@ class ChatGroqSynaptic(BaseChatModel):
                 elif parser.done:
                     break
             final = parser.finish()
+            pace.learn(final.message.usage_metadata)  # type: ignore[attr-defined]
             if not include_usage:
                 final.message.usage_metadata = None  # type: ignore[attr-defined]
             if run_manager:
