@@ -463,22 +463,51 @@ def _executed_blocks(
 # plain text equals the groq translator's, merging an empty dict per chunk is
 # cheaper, and the final chunk (and every non-text chunk) names the provider,
 # so the aggregated message has it.
+# The writes go through pydantic's slot descriptors, which are not public API:
+# `_pick_text_chunk` checks once, at import, that the fast builder still builds
+# what validation builds, and falls back to validation when pydantic or core
+# changed under it.
 _new = object.__new__
-_set_fields = BaseModel.__dict__["__pydantic_fields_set__"].__set__
-_set_extra = BaseModel.__dict__["__pydantic_extra__"].__set__
-_set_private = BaseModel.__dict__["__pydantic_private__"].__set__
+_SLOTS = ("__pydantic_fields_set__", "__pydantic_extra__", "__pydantic_private__")
 
 
-def text_chunk(content: str, message_id: str | None) -> ChatGenerationChunk:
-    """A `ChatGenerationChunk` holding a plain text `AIMessageChunk`.
+def _slot_setters() -> tuple[Callable[[Any, Any], None], ...] | None:
+    """The setters of pydantic's three slots, or `None` if they moved."""
+    try:
+        return tuple(BaseModel.__dict__[name].__set__ for name in _SLOTS)
+    except (KeyError, AttributeError):
+        return None
+
+
+def _moved(obj: Any, value: Any) -> None:
+    raise AttributeError("pydantic's model slots moved")  # the check then fails
+
+
+_set_fields, _set_extra, _set_private = _slot_setters() or (_moved,) * 3
+
+
+def validated_text_chunk(content: str, message_id: str | None) -> ChatGenerationChunk:
+    """`text_chunk` the public way: the models' constructors, validated.
 
     Args:
         content: The text delta.
         message_id: The completion id.
 
     Returns:
-        The same objects `ChatGenerationChunk(message=AIMessageChunk(...))`
-        gives, built without validation.
+        `ChatGenerationChunk(message=AIMessageChunk(content=..., id=...))`.
+    """
+    return ChatGenerationChunk(message=AIMessageChunk(content=content, id=message_id))
+
+
+def fast_text_chunk(content: str, message_id: str | None) -> ChatGenerationChunk:
+    """`text_chunk` without validation (used when `_pick_text_chunk` allows).
+
+    Args:
+        content: The text delta.
+        message_id: The completion id.
+
+    Returns:
+        The same objects `validated_text_chunk` gives.
     """
     message = _new(AIMessageChunk)
     message.__dict__.update(
@@ -505,6 +534,50 @@ def text_chunk(content: str, message_id: str | None) -> ChatGenerationChunk:
     _set_extra(generation, None)
     _set_private(generation, None)
     return generation
+
+
+def builds_the_same(build: Callable[[str, str | None], ChatGenerationChunk]) -> bool:
+    """Whether `build` makes exactly what `validated_text_chunk` makes.
+
+    Compares the instances, their fields, every pydantic slot of both
+    objects, and what adding two messages gives.
+
+    Args:
+        build: A text chunk builder.
+
+    Returns:
+        `True` when nothing tells the two apart; `False` (never an error)
+        otherwise.
+    """
+    try:
+        for content, message_id in (("tok", "chatcmpl-1"), ("", None)):
+            fast = build(content, message_id)
+            slow = validated_text_chunk(content, message_id)
+            pairs = ((fast, slow), (fast.message, slow.message))
+            if fast != slow or any(
+                a.__dict__ != b.__dict__
+                or any(getattr(a, n) != getattr(b, n) for n in BaseModel.__slots__)
+                for a, b in pairs
+            ):
+                return False
+            if (fast.message + fast.message) != (slow.message + slow.message):
+                return False
+    except Exception:  # any failure means "not the same"
+        return False
+    return True
+
+
+def _pick_text_chunk(
+    check: Callable[[Callable[[str, str | None], ChatGenerationChunk]], bool],
+) -> Callable[[str, str | None], ChatGenerationChunk]:
+    """The fast builder if `check` passes it, else the validated one."""
+    return fast_text_chunk if check(fast_text_chunk) else validated_text_chunk
+
+
+text_chunk = _pick_text_chunk(builds_the_same)
+"""Build a `ChatGenerationChunk` holding a plain text `AIMessageChunk`: the
+fast builder when it was checked at import to build the same, else the
+validated one."""
 
 
 class StreamParser:

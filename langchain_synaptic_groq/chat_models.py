@@ -11,6 +11,7 @@ import inspect
 import logging
 import os
 import re
+import types
 import warnings
 from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from operator import itemgetter
@@ -1209,12 +1210,42 @@ class ChatGroqSynaptic(BaseChatModel):
         )
 
 
-# Speed: on every invoke, core checks whether `_generate` / `_agenerate` take a
-# `run_manager` with `inspect.signature`, which rebuilds the signature from the
-# code object each time (~10 us); a stored `__signature__` is returned as is.
-for _method in (ChatGroqSynaptic._generate, ChatGroqSynaptic._agenerate):
-    _method.__signature__ = inspect.signature(_method)  # type: ignore[union-attr]
-del _method
+def _store_signatures(
+    methods: Sequence[Callable[..., Any]],
+    check: Callable[[Callable[..., Any], inspect.Signature], bool],
+) -> bool:
+    """Store each method's signature on it, where `check` passes it.
+
+    Speed: on every invoke, core checks whether `_generate` / `_agenerate`
+    take a `run_manager` with `inspect.signature`, which rebuilds the
+    signature from the code object each time (~10 us); a stored
+    `__signature__` (PEP 362) is returned as is. Where the check fails, no
+    signature is stored and core computes it as usual.
+
+    Returns:
+        Whether every signature was stored.
+    """
+    stored = True
+    for method in methods:
+        signature = inspect.signature(method)
+        method.__signature__ = signature  # type: ignore[attr-defined]
+        if not check(method, signature):
+            del method.__signature__  # type: ignore[attr-defined]
+            stored = False
+    return stored
+
+
+def _signature_is_used(method: Callable[..., Any], stored: inspect.Signature) -> bool:
+    """Whether `inspect` returns the stored signature, bound (as core asks) too."""
+    bound = inspect.signature(types.MethodType(method, object()))
+    return inspect.signature(method) is stored and (
+        list(bound.parameters) == list(stored.parameters)[1:]
+    )
+
+
+_store_signatures(
+    (ChatGroqSynaptic._generate, ChatGroqSynaptic._agenerate), _signature_is_used
+)
 
 
 @functools.cache

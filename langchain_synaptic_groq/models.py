@@ -8,8 +8,8 @@ changes its line-up every few months: `ChatGroqSynaptic.check_models()` (CLI:
 from __future__ import annotations
 
 import difflib
+import inspect
 import re
-import sys
 import warnings
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -890,12 +890,16 @@ def _user_stacklevel() -> int:
     varies; a fixed level would blame one of them, and the warning registry
     would then show the warning only once for every caller together.
     """
-    frame = sys._getframe(2)  # the caller of warn_if_retired
+    # inspect.currentframe, not sys._getframe: the public way. It may give
+    # None (Python implementations without frames): the level is then 2.
+    here = inspect.currentframe()
+    caller = here.f_back if here is not None else None
+    frame = caller.f_back if caller is not None else None  # warn_if_retired's caller
     level = 2
     while frame is not None and frame.f_globals.get("__name__", "").startswith(
         _INTERNAL
     ):
-        frame = frame.f_back  # type: ignore[assignment]
+        frame = frame.f_back
         level += 1
     return level
 

@@ -5,17 +5,30 @@ back to the public way."""
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from types import SimpleNamespace
 
 import pytest
-from langchain_core.messages import HumanMessage
+from langchain_core.callbacks import BaseCallbackHandler
+from langchain_core.messages import AIMessageChunk, HumanMessage
+from langchain_core.outputs import ChatGenerationChunk
 
-from langchain_synaptic_groq import ChatGroqSynaptic, GroqConfig
+from langchain_synaptic_groq import (
+    ChatGroqSynaptic,
+    GroqConfig,
+    GroqModelShutDownWarning,
+    _response,
+    chat_models,
+    models,
+)
 from langchain_synaptic_groq._request import build_body
 from langchain_synaptic_groq.errors import GroqAPIError, error_from_response
 from langchain_synaptic_groq.retry import RetryConfig, is_retryable
 from langchain_synaptic_groq.tools import strict_for
+
+from ._groq import ScriptedGroq, delta_event, sse
 
 # -- retryability ---------------------------------------------------------------
 
@@ -157,6 +170,121 @@ def test_the_strictness_warning_points_at_the_callers_line() -> None:
     with pytest.warns(UserWarning, match="does not support strict") as seen:
         model.with_structured_output(schema, method="json_schema", strict=True)
     assert [w.filename for w in seen] == [__file__]
-    assert strict_for("minimaxai/minimax-m2.7", True) is None  # type: ignore[func-returns-value]
+    with pytest.warns(UserWarning, match="does not support strict"):
+        assert strict_for("minimaxai/minimax-m2.7", True) is None
     assert strict_for("openai/gpt-oss-20b", None) is True
     assert strict_for("my-own-model", False) is False
+
+
+# -- shortcuts past public API check themselves and fall back ----------------------
+
+
+def test_the_fast_text_chunk_is_used_only_while_it_builds_the_same() -> None:
+    # On the pinned pydantic and langchain-core the check passes: the fast
+    # builder is live.
+    assert _response.builds_the_same(_response.fast_text_chunk)
+    assert _response.text_chunk is _response.fast_text_chunk
+    # A check that fails picks the public constructors.
+    picked = _response._pick_text_chunk(lambda build: False)
+    assert picked is _response.validated_text_chunk
+
+
+def test_the_check_tells_a_drifted_builder_apart() -> None:
+    def extra_field_set(content: str, message_id: str | None) -> ChatGenerationChunk:
+        # What a changed model would look like: one more field marked as set.
+        return ChatGenerationChunk(
+            message=AIMessageChunk(content=content, id=message_id, name=None)
+        )
+
+    def broken(content: str, message_id: str | None) -> ChatGenerationChunk:
+        raise AttributeError("pydantic's model slots moved")
+
+    assert not _response.builds_the_same(extra_field_set)
+    assert not _response.builds_the_same(broken)
+    assert _response.builds_the_same(_response.validated_text_chunk)
+
+
+@pytest.mark.parametrize("method", ["stream", "astream"])
+async def test_the_validated_text_chunk_streams_what_the_fast_one_does(
+    method: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    events = sse([delta_event("Hel"), delta_event("lo"), delta_event(" there")])
+
+    async def run() -> list[tuple[object, ...]]:
+        model = ScriptedGroq(events).model(max_retries=0)
+        if method == "stream":
+            chunks = list(model.stream("Hi"))
+        else:
+            chunks = [c async for c in model.astream("Hi")]
+        return [
+            (type(c), c.content, c.id, c.response_metadata, c.usage_metadata)
+            for c in chunks
+        ]
+
+    fast = await run()
+    monkeypatch.setattr(
+        _response, "text_chunk", _response._pick_text_chunk(lambda build: False)
+    )
+    assert _response.text_chunk is _response.validated_text_chunk
+    assert await run() == fast
+    assert "".join(str(c[1]) for c in fast) == "Hello there"
+
+
+def test_signatures_are_stored_only_where_inspect_uses_them() -> None:
+    methods = (ChatGroqSynaptic._generate, ChatGroqSynaptic._agenerate)
+    assert all("__signature__" in vars(m) for m in methods)
+    expected = [inspect.signature(m) for m in methods]
+    try:
+        # A check that fails (inspect or core changed): nothing is stored.
+        assert not chat_models._store_signatures(methods, lambda m, s: False)
+        assert not any("__signature__" in vars(m) for m in methods)
+        assert [inspect.signature(m) for m in methods] == expected
+        assert (
+            "run_manager"
+            in inspect.signature(ChatGroqSynaptic(api_key="k")._generate).parameters
+        )
+    finally:
+        assert chat_models._store_signatures(methods, chat_models._signature_is_used)
+    assert all("__signature__" in vars(m) for m in methods)
+
+
+def test_invoke_is_the_same_without_stored_signatures() -> None:
+    # Core passes run_manager (so callbacks see the tokens) either way.
+    methods = (ChatGroqSynaptic._generate, ChatGroqSynaptic._agenerate)
+
+    def run() -> tuple[str, list[str]]:
+        tokens: list[str] = []
+
+        class Tokens(BaseCallbackHandler):
+            def on_llm_new_token(self, token: str, **kwargs: object) -> None:
+                tokens.append(token)
+
+        events = sse([delta_event("Hi"), delta_event("!")])
+        model = ScriptedGroq(events).model(max_retries=0, streaming=True)
+        answer = model.invoke("Hi", config={"callbacks": [Tokens()]})
+        return str(answer.content), tokens
+
+    stored = run()
+    try:
+        chat_models._store_signatures(methods, lambda m, s: False)
+        assert run() == stored
+    finally:
+        chat_models._store_signatures(methods, chat_models._signature_is_used)
+    assert stored[0] == "Hi!"
+    assert [t for t in stored[1] if t] == ["Hi", "!"]
+
+
+def test_the_retired_model_warning_points_at_the_users_line() -> None:
+    with pytest.warns(GroqModelShutDownWarning) as seen:
+        ChatGroqSynaptic(model="llama-3.1-8b-instant", api_key="k")
+    assert [w.filename for w in seen] == [__file__]
+
+
+def test_without_frames_the_retired_model_warning_still_comes(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Python implementations without frame support: inspect.currentframe()
+    # gives None; the warning then uses a fixed stacklevel.
+    monkeypatch.setattr(models, "inspect", SimpleNamespace(currentframe=lambda: None))
+    with pytest.warns(GroqModelShutDownWarning, match="llama-3.1-8b-instant"):
+        models.warn_if_retired("llama-3.1-8b-instant")
