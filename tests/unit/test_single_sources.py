@@ -12,6 +12,7 @@ from types import SimpleNamespace
 
 import pytest
 from langchain_core.callbacks import BaseCallbackHandler
+from langchain_core.language_models.fake_chat_models import FakeListChatModel
 from langchain_core.messages import AIMessageChunk, HumanMessage
 from langchain_core.outputs import ChatGenerationChunk
 
@@ -19,6 +20,7 @@ from langchain_synaptic_groq import (
     ChatGroqSynaptic,
     GroqConfig,
     GroqModelShutDownWarning,
+    RetryChatModel,
     _response,
     chat_models,
     models,
@@ -288,3 +290,33 @@ def test_without_frames_the_retired_model_warning_still_comes(
     monkeypatch.setattr(models, "inspect", SimpleNamespace(currentframe=lambda: None))
     with pytest.warns(GroqModelShutDownWarning, match="llama-3.1-8b-instant"):
         models.warn_if_retired("llama-3.1-8b-instant")
+
+
+# -- RetryChatModel asks the wrapped model, through a public method ----------------
+
+
+def test_retry_chat_model_runs_the_copy_without_retries() -> None:
+    inner = ChatGroqSynaptic(api_key="k", max_retries=4)
+    attempt = RetryChatModel(inner).without_retries()
+    assert isinstance(attempt, ChatGroqSynaptic)
+    assert (attempt.max_retries, attempt.retry_config) == (0, None)
+    assert inner.max_retries == 4  # the wrapped model is left as it was
+    quiet = ChatGroqSynaptic(api_key="k", max_retries=0)
+    assert quiet.without_retries() is quiet
+    assert RetryChatModel(RetryChatModel(inner)).without_retries().max_retries == 0
+
+
+def test_any_model_with_without_retries_is_asked() -> None:
+    class OwnRetries(FakeListChatModel):
+        retries: int = 3
+
+        def without_retries(self) -> OwnRetries:
+            return self.model_copy(update={"retries": 0})
+
+    wrapped = RetryChatModel(OwnRetries(responses=["ok"]))
+    attempt = wrapped.without_retries()
+    assert isinstance(attempt, OwnRetries)
+    assert attempt.retries == 0
+    assert wrapped.invoke("Hi").content == "ok"
+    plain = FakeListChatModel(responses=["ok"])
+    assert RetryChatModel(plain).without_retries() is plain
