@@ -78,7 +78,7 @@ class RetryChatModel(BaseChatModel):
         )
 
         model = RetryChatModel(
-            ChatGroqSynaptic(model="llama-3.1-8b-instant"),
+            ChatGroqSynaptic(model="openai/gpt-oss-20b"),
             RetryConfig(max_attempts=6, max_wait=90.0),
         )
         model.invoke("Hello")
