@@ -66,7 +66,7 @@ from typing import Any, TypeVar
 
 from pydantic import SecretStr
 
-from langchain_synaptic_groq._tokens import estimate_wire_tokens
+from langchain_synaptic_groq._tokens import estimate_text_tokens, estimate_wire_tokens
 from langchain_synaptic_groq.errors import (
     GroqError,
     GroqRateLimitError,
@@ -428,6 +428,13 @@ class Budget:
         only the lower one (now) is kept. Tickets every sighting has taken in
         are dropped.
         """
+        log = self.log
+        if not self.pending_requests and all(
+            len(b.sightings) == 1 and b.sightings[0].seq == self.seq
+            for b in self.buckets.values()
+        ):
+            log.clear()  # the usual case: one at a time, each answer fresh
+            return
         for key, bucket in self.buckets.items():
             kept: dict[int, tuple[Sighting, float]] = {}
             for sighting in bucket.sightings:
@@ -441,7 +448,6 @@ class Budget:
             (s.seq for b in self.buckets.values() for s in b.sightings),
             default=self.seq,
         )
-        log = self.log
         while log and log[0].done and log[0].seq <= floor:
             log.popleft()
 
@@ -944,6 +950,25 @@ if hasattr(os, "register_at_fork"):  # not on Windows
 # -- one request's attempts --------------------------------------------------------
 
 
+# Text already counted, by length and hash (the text itself is not kept): an
+# agent resends its whole history every turn, and counting 20 messages with
+# three tools takes ~1.7 ms against ~20 us with this. Not functools.lru_cache:
+# it would keep every text (whole documents) alive.
+_counted: dict[tuple[int, int], int] = {}
+_COUNTED_KEPT = 4096
+
+
+def _count_text(text: str) -> int:
+    key = (len(text), hash(text))
+    tokens = _counted.get(key)
+    if tokens is None:
+        tokens = estimate_text_tokens(text)
+        if len(_counted) >= _COUNTED_KEPT:
+            _counted.clear()
+        _counted[key] = tokens
+    return tokens
+
+
 def _max_tokens(body: Mapping[str, Any]) -> tuple[str, int | None]:
     for name in ("max_completion_tokens", "max_tokens"):
         value = body.get(name)
@@ -1009,6 +1034,7 @@ class Paced:
                 body.get("messages") or (),
                 model=str(body.get("model")),
                 tools=body.get("tools"),
+                count_text=_count_text,
             )
         return self._prompt
 

@@ -30,6 +30,7 @@ _UNIT_SECONDS = {
     "µs": 1e-6,
     "ns": 1e-9,
 }
+_SIMPLE_DURATION = re.compile(r"(\d+(?:\.\d+)?)(ms|s)?")
 _TRY_AGAIN = re.compile(r"try again in\s+([0-9hmsµun.]+)", re.IGNORECASE)
 _HEADERS = (
     "x-ratelimit-limit-requests",
@@ -70,6 +71,10 @@ def parse_duration(text: str | None) -> float | None:
     if not text:
         return None
     text = text.strip()
+    simple = _SIMPLE_DURATION.fullmatch(text)  # "7.66s", "716ms", "2": most
+    if simple:
+        value = float(simple.group(1))
+        return value / 1000 if simple.group(2) == "ms" else value
     try:
         return float(text)
     except ValueError:
@@ -131,6 +136,23 @@ def parse_retry_after(
     return None
 
 
+def _rate_limit_headers(headers: Mapping[str, str]) -> Mapping[str, str]:
+    """The rate-limit headers alone, in a plain dict when read from httpx.
+
+    One pass over them: each `httpx.Headers.get` scans every header, and
+    this runs on every answer (for the metadata and for the pacer).
+    """
+    raw = getattr(headers, "raw", None)  # httpx.Headers: (name, value) bytes
+    if not isinstance(raw, list):
+        return headers
+    found = {}
+    for name, value in raw:
+        lower = name.lower()
+        if lower.startswith((b"x-ratelimit-", b"retry-after")):
+            found[lower.decode("latin-1")] = value.decode("latin-1")
+    return found
+
+
 def _int(value: str | None) -> int | None:
     if value is None:
         return None
@@ -175,6 +197,7 @@ class RateLimitState:
         Returns:
             The state, or `None` when no rate-limit header is present.
         """
+        headers = _rate_limit_headers(headers)
         get = headers.get
         if all(get(name) is None for name in _HEADERS):
             retry_after = parse_retry_after(headers)
