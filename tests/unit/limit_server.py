@@ -242,17 +242,24 @@ class LimitServer:
             return {key: b.level_at(now) for key, b in self._buckets.items()}
 
     def floor(self, since: float, levels: dict[tuple[str, str], float]) -> float:
-        """The least time after `since` in which the limits allow the answers
-        charged since then, given the bucket `levels` at `since`.
+        """The least time after `since` the limits need for the answers
+        charged since then, given the bucket `levels` at `since`."""
+        with self._lock:
+            charges = [c.tokens for c in self._charges if c.at >= since]
+        return self.floor_for(charges, levels)
+
+    def floor_for(
+        self, charges: list[int], levels: dict[tuple[str, str], float]
+    ) -> float:
+        """The least time the limits need for requests of these token charges,
+        from the bucket `levels` at the start.
 
         Each bucket lets through its level at once and then its rate: the last
         charge cannot come before `(total - level) / rate` seconds.
         """
-        with self._lock:
-            charges = [c for c in self._charges if c.at >= since]
         floor = 0.0
         for key, bucket in self._buckets.items():
-            total = sum(c.tokens if key[0] == "tokens" else 1 for c in charges)
+            total = sum(charges) if key[0] == "tokens" else len(charges)
             floor = max(floor, (total - levels[key]) / bucket.rate)
         return floor
 
