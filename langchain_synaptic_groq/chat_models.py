@@ -18,7 +18,6 @@ from operator import itemgetter
 from typing import TYPE_CHECKING, Any, Literal, Self, TypeAlias
 from urllib.parse import urlsplit
 
-import httpx
 from langchain_core.callbacks import (
     AsyncCallbackManagerForLLMRun,
     CallbackManagerForLLMRun,
@@ -57,6 +56,10 @@ from pydantic import (
 )
 from tenacity import RetryCallState
 
+from langchain_synaptic_groq._http.clients import (
+    check_async_client,
+    check_sync_client,
+)
 from langchain_synaptic_groq._pacer import Paced
 from langchain_synaptic_groq._recovery import (
     ToolUseFailurePolicy,
@@ -142,7 +145,7 @@ _SECRET_NAME = re.compile(r"api_?key|secret|password|access_token", re.IGNORECAS
 
 
 class ChatGroqSynaptic(BaseChatModel):
-    """Groq chat models for LangChain, on a lean httpx client.
+    """Groq chat models for LangChain, on a lean httpx2 client.
 
     A drop-in for `langchain_groq.ChatGroq`: its parameter names are accepted
     (all but `groq_proxy` and `default_query`), with better metadata, typed
@@ -177,8 +180,9 @@ class ChatGroqSynaptic(BaseChatModel):
         - `api_key`: Groq key (alias `groq_api_key`, env `GROQ_API_KEY`).
         - `base_url`: API root (alias `groq_api_base`, env `GROQ_API_BASE`,
           then `GROQ_BASE_URL`), default `https://api.groq.com/openai/v1`.
-        - `timeout`: Seconds, `(connect, read)` or `httpx.Timeout`; default
-          60 s read / 5 s connect, never unbounded (alias `request_timeout`).
+        - `timeout`: Seconds, `(connect, read)`, `httpx2.Timeout` or
+          `httpx.Timeout`; default 60 s read / 5 s connect, never unbounded
+          (alias `request_timeout`).
         - `stream_chunk_timeout`: Longest silence within a started stream,
           in seconds (default: the read timeout).
         - `max_response_bytes`: Largest answer accepted (default 32 MiB).
@@ -389,7 +393,8 @@ class ChatGroqSynaptic(BaseChatModel):
     timeout: Any = Field(
         default=None, validation_alias=AliasChoices("timeout", "request_timeout")
     )
-    """Seconds, `(connect, read)`, or `httpx.Timeout`; `None` = 60 s / 5 s."""
+    """Seconds, `(connect, read)`, `httpx2.Timeout` or `httpx.Timeout`;
+    `None` = 60 s / 5 s."""
     stream_chunk_timeout: float | None = Field(default=None, gt=0)
     """Seconds a stream may stay silent once its response has started (each
     wait for the next piece of it) before `GroqTimeoutError`; `None` = the
@@ -417,10 +422,12 @@ class ChatGroqSynaptic(BaseChatModel):
     """Extra headers sent with every request."""
     model_kwargs: dict[str, Any] = Field(default_factory=dict)
     """Other request parameters, sent as they are."""
-    http_client: httpx.Client | None = Field(default=None, exclude=True)
-    """Your own sync httpx client (its timeout and pool are then yours)."""
-    http_async_client: httpx.AsyncClient | None = Field(default=None, exclude=True)
-    """Your own async httpx client."""
+    http_client: Any = Field(default=None, exclude=True)
+    """Your own sync client, an `httpx2.Client` or an `httpx.Client` (its
+    timeout and pool are then yours)."""
+    http_async_client: Any = Field(default=None, exclude=True)
+    """Your own async client, an `httpx2.AsyncClient` or an
+    `httpx.AsyncClient`."""
 
     _transport_cache: tuple[tuple[Any, ...], Transport] | None = PrivateAttr(
         default=None
@@ -490,6 +497,18 @@ class ChatGroqSynaptic(BaseChatModel):
     @classmethod
     def _only_one_choice(cls, value: int) -> int:
         return check_n(value)  # type: ignore[no-any-return]
+
+    @field_validator("http_client")
+    @classmethod
+    def _check_http_client(cls, value: Any) -> Any:
+        # Typed `Any`: naming httpx's class would import httpx, which the
+        # package does not use itself.
+        return check_sync_client(value)
+
+    @field_validator("http_async_client")
+    @classmethod
+    def _check_http_async_client(cls, value: Any) -> Any:
+        return check_async_client(value)
 
     @field_validator("timeout")
     @classmethod

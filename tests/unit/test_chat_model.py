@@ -5,6 +5,7 @@ from __future__ import annotations
 import warnings
 
 import httpx
+import httpx2
 import pytest
 from langchain_core.load import dumps
 from pydantic import SecretStr
@@ -48,8 +49,12 @@ def test_timeout_is_never_unbounded() -> None:
     assert DEFAULT_TIMEOUT.connect == 5.0
     assert make_timeout(10).read == 10.0
     assert make_timeout((2, 30)).connect == 2
-    custom = httpx.Timeout(3.0)
+    custom = httpx2.Timeout(3.0)
     assert make_timeout(custom) is custom
+    # A user's httpx.Timeout is taken over as it is.
+    legacy = make_timeout(httpx.Timeout(3.0, connect=1.0, pool=7.0))
+    assert isinstance(legacy, httpx2.Timeout)
+    assert legacy.as_dict() == {"connect": 1.0, "read": 3.0, "write": 3.0, "pool": 7.0}
 
 
 def test_model_enum_member_is_accepted_and_sent_as_id() -> None:
@@ -132,13 +137,12 @@ def test_response_provider_matches_ls_provider() -> None:
 def test_construction_touches_no_network_and_shares_clients() -> None:
     # pytest-socket blocks sockets: constructing many models must not need one.
     models = [ChatGroqSynaptic(api_key="k") for _ in range(50)]
-    from langchain_synaptic_groq._transport import shared_client
+    from langchain_synaptic_groq._http.clients import shared_sync
 
-    transports = {id(m._get_transport()) for m in models}
-    assert len(transports) == 50  # per-instance config...
-    assert shared_client(DEFAULT_TIMEOUT) is shared_client(
-        DEFAULT_TIMEOUT
-    )  # ...one pool
+    transports = [m._get_transport() for m in models]
+    assert len({id(t) for t in transports}) == 50  # per-instance config...
+    pools = {id(shared_sync(t._settings).client) for t in transports}
+    assert len(pools) == 1  # ...one pool
 
 
 def _all_renderings(model: ChatGroqSynaptic) -> list[str]:

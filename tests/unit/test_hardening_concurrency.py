@@ -21,10 +21,10 @@ import warnings
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-import httpx
 import pytest
 
-from langchain_synaptic_groq import ChatGroqSynaptic, _transport
+from langchain_synaptic_groq import ChatGroqSynaptic
+from langchain_synaptic_groq._http import clients
 
 from .fault_server import (
     API_KEY,
@@ -48,6 +48,16 @@ def model_for(server: FaultServer, **kwargs: Any) -> ChatGroqSynaptic:
         max_retries=0,  # a mixed-up answer must show, not be retried away
         **kwargs,
     )
+
+
+def shared_client(model: ChatGroqSynaptic) -> Any:
+    """The process's shared sync client the model's requests go through."""
+    return clients.shared_sync(model._get_transport()._settings).client
+
+
+async def shared_async_client(model: ChatGroqSynaptic) -> Any:
+    """The running loop's shared async client of the model's requests."""
+    return (await clients.shared_async(model._get_transport()._settings)).client
 
 
 def marker(n: int) -> str:
@@ -111,13 +121,12 @@ def test_threads_with_their_own_event_loops_get_their_own_clients(
 ) -> None:
     fault_server.script(Forever(Echo()))
     model = model_for(fault_server)
-    timeout = model._get_transport().timeout
     start = threading.Barrier(4, timeout=30)
 
-    def run(n: int) -> tuple[httpx.AsyncClient, list[str], list[str]]:
-        async def main() -> tuple[httpx.AsyncClient, list[str], list[str]]:
-            client = _transport.shared_async_client(timeout)
-            assert model._get_transport()._pool_async()[0] is client
+    def run(n: int) -> tuple[Any, list[str], list[str]]:
+        async def main() -> tuple[Any, list[str], list[str]]:
+            client = await shared_async_client(model)
+            assert (await model._get_transport()._async())[0] is client
             start.wait()  # the four loops run at the same time
             markers = [marker(100 * n + k) for k in range(25)]
             answers = await asyncio.gather(*(model.ainvoke(m) for m in markers))
@@ -139,13 +148,12 @@ async def test_a_client_of_a_finished_loop_is_never_reused(
     # The loop of this test, then a loop in a thread: no client in common.
     fault_server.script(Forever(Echo()))
     model = model_for(fault_server)
-    timeout = model._get_transport().timeout
-    here = _transport.shared_async_client(timeout)
+    here = await shared_async_client(model)
     assert (await model.ainvoke("a")).content == "a"
 
     def elsewhere() -> tuple[bool, str]:
         async def main() -> tuple[bool, str]:
-            other = _transport.shared_async_client(timeout)
+            other = await shared_async_client(model)
             return other is here, str((await model.ainvoke("b")).content)
 
         return asyncio.run(main())
@@ -154,19 +162,21 @@ async def test_a_client_of_a_finished_loop_is_never_reused(
         same, text = pool.submit(elsewhere).result()
     assert not same
     assert text == "b"
-    assert _transport.shared_async_client(timeout) is here
+    assert await shared_async_client(model) is here
 
 
 async def test_a_changed_pid_empties_the_async_clients(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     # A fork that bypassed the at-fork hook is still noticed (by pid).
-    timeout = httpx.Timeout(9.0, connect=1.0)
-    first = _transport.shared_async_client(timeout)
-    monkeypatch.setattr(_transport, "_async_pid", -1)
-    second = _transport.shared_async_client(timeout)
-    assert second is not first
-    assert _transport._async_pid == os.getpid()
+    model = ChatGroqSynaptic(api_key="k", timeout=own_pool_timeout())
+    first = await shared_async_client(model)
+    first_sync = shared_client(model)
+    monkeypatch.setattr(clients, "_pid", -1)
+    assert await shared_async_client(model) is not first
+    assert clients._pid == os.getpid()
+    monkeypatch.setattr(clients, "_pid", -1)
+    assert shared_client(model) is not first_sync
 
 
 @pytest.mark.skipif(
@@ -182,12 +192,12 @@ def test_a_forked_child_uses_its_own_clients(fault_server: FaultServer) -> None:
     timeout = own_pool_timeout()
     model = model_for(fault_server, timeout=timeout)
     assert model.invoke("parent").content == "parent"
-    parent_sync = _transport.shared_client(timeout)
-    parent_lock = _transport._lock
+    parent_sync = shared_client(model)
+    parent_lock = clients._lock
     loop = asyncio.new_event_loop()  # kept open: its client stays in the map
 
-    async def grab() -> httpx.AsyncClient:
-        client = _transport.shared_async_client(timeout)
+    async def grab() -> Any:
+        client = await shared_async_client(model)
         await model.ainvoke("parent-async")
         return client
 
@@ -200,15 +210,14 @@ def test_a_forked_child_uses_its_own_clients(fault_server: FaultServer) -> None:
         code = 1
         try:
             report: dict[str, Any] = {
-                "sync_client_fresh": _transport.shared_client(timeout)
-                is not parent_sync,
-                "async_map_emptied": len(_transport._async_clients) == 0,
-                "lock_fresh": _transport._lock is not parent_lock,
+                "sync_client_fresh": shared_client(model) is not parent_sync,
+                "async_map_emptied": len(clients._loops) == 0,
+                "lock_fresh": clients._lock is not parent_lock,
                 "invoke": model.invoke("child").content,
             }
 
             async def child() -> tuple[bool, str]:
-                client = _transport.shared_async_client(timeout)
+                client = await shared_async_client(model)
                 answer = await model.ainvoke("child-async")
                 return client is not parent_async, str(answer.content)
 
@@ -243,4 +252,4 @@ def test_a_forked_child_uses_its_own_clients(fault_server: FaultServer) -> None:
     assert os.waitstatus_to_exitcode(status) == 0
     # The parent's clients still work after the child used the server.
     assert model.invoke("parent-again").content == "parent-again"
-    assert _transport.shared_client(timeout) is parent_sync
+    assert shared_client(model) is parent_sync

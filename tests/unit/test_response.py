@@ -218,13 +218,15 @@ def test_async_invoke_works_under_a_new_event_loop_each_time() -> None:
 def test_pooled_async_client_is_per_event_loop() -> None:
     # A client's connections belong to the loop that opened them; sharing one
     # across loops is what gives "Event loop is closed".
-    from langchain_synaptic_groq import _transport
+    from langchain_synaptic_groq._http import clients
+
+    settings = clients.Settings(clients.DEFAULT_TIMEOUT)
 
     async def grab() -> object:
-        first = _transport.shared_async_client(_transport.DEFAULT_TIMEOUT)
-        again = _transport.shared_async_client(_transport.DEFAULT_TIMEOUT)
+        first = await clients.shared_async(settings)
+        again = await clients.shared_async(settings)
         assert first is again
-        return first
+        return first.client
 
     loop_a, loop_b = asyncio.new_event_loop(), asyncio.new_event_loop()
     try:
