@@ -13,7 +13,7 @@ import os
 import re
 import types
 import warnings
-from collections.abc import AsyncIterator, Callable, Iterator, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequence
 from operator import itemgetter
 from typing import TYPE_CHECKING, Any, Literal, Self, TypeAlias
 from urllib.parse import urlsplit
@@ -99,7 +99,9 @@ from langchain_synaptic_groq.models import (
 from langchain_synaptic_groq.retry import (
     RetryConfig,
     arun_with_retries,
+    astream_with_retries,
     run_with_retries,
+    stream_with_retries,
 )
 from langchain_synaptic_groq.retry import default_config as default_retry_config
 from langchain_synaptic_groq.tools import (
@@ -189,7 +191,8 @@ class ChatGroqSynaptic(BaseChatModel):
         - `max_retries`: Retries after the first attempt (default 2), or
           pass `retry_config` for the full policy.
         - `default_headers`: Extra HTTP headers.
-        - `http_client` / `http_async_client`: Your own httpx clients.
+        - `http_client` / `http_async_client`: Your own httpx2 or httpx
+          clients.
 
     Instantiate:
         ```python
@@ -683,21 +686,18 @@ class ChatGroqSynaptic(BaseChatModel):
         run_manager: CallbackManagerForLLMRun | None = None,
         **kwargs: Any,
     ) -> ChatResult:
-        body = self._build_body(messages, stop, False, kwargs)
+        body, plan = self._request(messages, stop, False, kwargs)
         transport = self._get_transport()
 
         def complete(body: dict[str, Any]) -> ChatResult:
             pace = self._pace(body)
-            data, headers = run_with_retries(
+            answer = run_with_retries(
                 lambda: pace.call(transport.request, "POST", "chat/completions"),
                 self._retry(),
                 on_retry=_sync_on_retry(run_manager),
             )
-            return parse_completion(
-                data, headers, include_headers=self.include_response_headers
-            )
+            return self._result(*answer)
 
-        plan = self._tool_use_plan(body, kwargs)
         return complete(body) if plan is None else recover(complete, plan)
 
     async def _agenerate(
@@ -707,22 +707,24 @@ class ChatGroqSynaptic(BaseChatModel):
         run_manager: AsyncCallbackManagerForLLMRun | None = None,
         **kwargs: Any,
     ) -> ChatResult:
-        body = self._build_body(messages, stop, False, kwargs)
         transport = self._get_transport()
+        body, plan = self._request(messages, stop, False, kwargs)
 
         async def complete(body: dict[str, Any]) -> ChatResult:
             pace = self._pace(body)
-            data, headers = await arun_with_retries(
+            answer = await arun_with_retries(
                 lambda: pace.acall(transport.arequest, "POST", "chat/completions"),
                 self._retry(),
                 on_retry=_async_on_retry(run_manager),
             )
-            return parse_completion(
-                data, headers, include_headers=self.include_response_headers
-            )
+            return self._result(*answer)
 
-        plan = self._tool_use_plan(body, kwargs)
         return await (complete(body) if plan is None else arecover(complete, plan))
+
+    def _result(self, data: dict[str, Any], headers: Any) -> ChatResult:
+        return parse_completion(
+            data, headers, include_headers=self.include_response_headers
+        )
 
     def _stream(
         self,
@@ -732,70 +734,22 @@ class ChatGroqSynaptic(BaseChatModel):
         **kwargs: Any,
     ) -> Iterator[ChatGenerationChunk]:
         # Not a generator itself: without a recovery plan the caller iterates
-        # `_stream_body` directly, with no extra layer per chunk.
-        body = self._build_body(messages, stop, True, kwargs)
+        # the retried stream directly, with no extra layer per chunk.
+        body, plan = self._request(messages, stop, True, kwargs)
         include_usage = kwargs.get("stream_usage", self.stream_usage)
-        plan = self._tool_use_plan(body, kwargs)
-        if plan is None:
-            return self._stream_body(body, run_manager, include_usage)
-        return recover_stream(
-            lambda body: self._stream_body(body, run_manager, include_usage),
-            plan,
-            None if run_manager is None else _sync_notify(run_manager),
-        )
+        notify = None if run_manager is None else _sync_notify(run_manager)
 
-    def _stream_body(
-        self,
-        body: dict[str, Any],
-        run_manager: CallbackManagerForLLMRun | None,
-        include_usage: bool,
-    ) -> Iterator[ChatGenerationChunk]:
-        transport = self._get_transport()
-        v1 = self.output_version == "v1"
-        pace = self._pace(body)
-
-        # Streams are retried only until the first chunk is handed over.
-        def open_stream() -> tuple[Any, StreamParser, Iterator[str], Any]:
-            cm = pace.stream(transport.stream, "chat/completions")
-            headers, lines = cm.__enter__()
-            parser = StreamParser(
-                headers, include_headers=self.include_response_headers, v1=v1
+        def attempts(body: dict[str, Any]) -> Iterator[ChatGenerationChunk]:
+            pace = self._pace(body)
+            return stream_with_retries(
+                lambda: self._chunks(pace, notify, include_usage),
+                self._retry(),
+                on_retry=_sync_on_retry(run_manager),
             )
-            try:
-                first = _first_chunk(parser, lines)
-                if first is None and not parser.done:
-                    parser.finish()  # raises: cut before [DONE]; retryable here
-            except BaseException:
-                cm.__exit__(None, None, None)
-                raise
-            return cm, parser, lines, first
 
-        cm, parser, lines, first = run_with_retries(
-            open_stream, self._retry(), on_retry=_sync_on_retry(run_manager)
-        )
-        try:
-            if first is not None:
-                if run_manager:
-                    run_manager.on_llm_new_token(first.text, chunk=first)
-                yield first
-            feed = parser.feed_line
-            for line in lines:
-                chunk = feed(line)
-                if chunk is not None:
-                    if run_manager:
-                        run_manager.on_llm_new_token(chunk.text, chunk=chunk)
-                    yield chunk
-                elif parser.done:
-                    break
-            final = parser.finish()
-            pace.learn(final.message.usage_metadata)  # type: ignore[attr-defined]
-            if not include_usage:
-                final.message.usage_metadata = None  # type: ignore[attr-defined]
-            if run_manager:
-                run_manager.on_llm_new_token("", chunk=final)
-            yield final
-        finally:
-            cm.__exit__(None, None, None)
+        if plan is None:
+            return attempts(body)
+        return recover_stream(attempts, plan, notify)
 
     def _astream(
         self,
@@ -805,68 +759,101 @@ class ChatGroqSynaptic(BaseChatModel):
         **kwargs: Any,
     ) -> AsyncIterator[ChatGenerationChunk]:
         # As `_stream`: returns the stream, so no extra async layer per chunk.
-        body = self._build_body(messages, stop, True, kwargs)
+        notify = None if run_manager is None else _async_notify(run_manager)
+        body, plan = self._request(messages, stop, True, kwargs)
         include_usage = kwargs.get("stream_usage", self.stream_usage)
-        plan = self._tool_use_plan(body, kwargs)
-        if plan is None:
-            return self._astream_body(body, run_manager, include_usage)
-        return arecover_stream(
-            lambda body: self._astream_body(body, run_manager, include_usage),
-            plan,
-            None if run_manager is None else _async_notify(run_manager),
-        )
 
-    async def _astream_body(
+        def attempts(body: dict[str, Any]) -> AsyncIterator[ChatGenerationChunk]:
+            pace = self._pace(body)
+
+            async def open_stream() -> AsyncIterator[ChatGenerationChunk]:
+                return self._achunks(pace, notify, include_usage)
+
+            return astream_with_retries(
+                open_stream, self._retry(), on_retry=_async_on_retry(run_manager)
+            )
+
+        if plan is None:
+            return attempts(body)
+        return arecover_stream(attempts, plan, notify)
+
+    def _request(
         self,
-        body: dict[str, Any],
-        run_manager: AsyncCallbackManagerForLLMRun | None,
+        messages: list[BaseMessage],
+        stop: list[str] | None,
+        stream: bool,
+        kwargs: dict[str, Any],
+    ) -> tuple[dict[str, Any], ToolUsePlan | None]:
+        """A call's wire body and its `tool_use_failure` plan."""
+        body = self._build_body(messages, stop, stream, kwargs)
+        return body, self._tool_use_plan(body, kwargs)
+
+    def _chunks(
+        self,
+        pace: Paced,
+        notify: Callable[[ChatGenerationChunk], None] | None,
+        include_usage: bool,
+    ) -> Iterator[ChatGenerationChunk]:
+        """One attempt at a stream: its chunks, each reported to `notify`."""
+        transport = self._get_transport()
+        with pace.stream(transport.stream, "chat/completions") as (headers, lines):
+            parser = self._parser(headers)
+            feed = parser.feed_line
+            for line in lines:
+                chunk = feed(line)
+                if chunk is not None:
+                    if notify:
+                        notify(chunk)
+                    yield chunk
+                elif parser.done:
+                    break
+            final = self._finish(parser, pace, include_usage)
+            if notify:
+                notify(final)
+            yield final
+
+    async def _achunks(
+        self,
+        pace: Paced,
+        notify: Callable[[ChatGenerationChunk], Awaitable[None]] | None,
         include_usage: bool,
     ) -> AsyncIterator[ChatGenerationChunk]:
+        """Async `_chunks`."""
         transport = self._get_transport()
-        v1 = self.output_version == "v1"
-        pace = self._pace(body)
-
-        async def open_stream() -> tuple[Any, StreamParser, AsyncIterator[str], Any]:
-            cm = pace.astream(transport.astream, "chat/completions")
-            headers, lines = await cm.__aenter__()
-            parser = StreamParser(
-                headers, include_headers=self.include_response_headers, v1=v1
-            )
-            try:
-                first = await _afirst_chunk(parser, lines)
-                if first is None and not parser.done:
-                    parser.finish()  # raises: cut before [DONE]; retryable here
-            except BaseException:
-                await cm.__aexit__(None, None, None)
-                raise
-            return cm, parser, lines, first
-
-        cm, parser, lines, first = await arun_with_retries(
-            open_stream, self._retry(), on_retry=_async_on_retry(run_manager)
-        )
-        try:
-            if first is not None:
-                if run_manager:
-                    await run_manager.on_llm_new_token(first.text, chunk=first)
-                yield first
+        stream = pace.astream(transport.astream, "chat/completions")
+        async with stream as (headers, lines):
+            parser = self._parser(headers)
             feed = parser.feed_line
             async for line in lines:
                 chunk = feed(line)
                 if chunk is not None:
-                    if run_manager:
-                        await run_manager.on_llm_new_token(chunk.text, chunk=chunk)
+                    if notify:
+                        await notify(chunk)
                     yield chunk
                 elif parser.done:
                     break
-            final = parser.finish()
-            pace.learn(final.message.usage_metadata)  # type: ignore[attr-defined]
-            if not include_usage:
-                final.message.usage_metadata = None  # type: ignore[attr-defined]
-            if run_manager:
-                await run_manager.on_llm_new_token("", chunk=final)
+            final = self._finish(parser, pace, include_usage)
+            if notify:
+                await notify(final)
             yield final
-        finally:
-            await cm.__aexit__(None, None, None)
+
+    def _parser(self, headers: Any) -> StreamParser:
+        return StreamParser(
+            headers,
+            include_headers=self.include_response_headers,
+            v1=self.output_version == "v1",
+        )
+
+    @staticmethod
+    def _finish(
+        parser: StreamParser, pace: Paced, include_usage: bool
+    ) -> ChatGenerationChunk:
+        """The stream's last chunk (usage, finish reason); teaches the pacer."""
+        final = parser.finish()
+        pace.learn(final.message.usage_metadata)  # type: ignore[attr-defined]
+        if not include_usage:
+            final.message.usage_metadata = None  # type: ignore[attr-defined]
+        return final
 
     # -- tools and structured output ------------------------------------------
 
@@ -1281,27 +1268,6 @@ def _known_names(cls: type[BaseModel]) -> frozenset[str]:
         if field.alias:
             names.add(field.alias)
     return frozenset(names)
-
-
-def _first_chunk(
-    parser: StreamParser, lines: Iterator[str]
-) -> ChatGenerationChunk | None:
-    """Read until the first chunk to hand over (so open errors can be retried)."""
-    for line in lines:
-        chunk = parser.feed_line(line)
-        if chunk is not None or parser.done:
-            return chunk
-    return None
-
-
-async def _afirst_chunk(
-    parser: StreamParser, lines: AsyncIterator[str]
-) -> ChatGenerationChunk | None:
-    async for line in lines:
-        chunk = parser.feed_line(line)
-        if chunk is not None or parser.done:
-            return chunk
-    return None
 
 
 def _sync_notify(

@@ -1,8 +1,10 @@
 """Retries with exponential backoff, on tenacity, that honour Groq's waits.
 
 `RetryConfig` is the policy; `run_with_retries` / `arun_with_retries` apply it
-to one call (the chat model uses them for `max_retries` / `retry_config`), and
-`wrappers.RetryChatModel` wraps any chat model with the same policy.
+to one call and `stream_with_retries` / `astream_with_retries` to a stream,
+until its first item (the chat model uses them for `max_retries` /
+`retry_config`), and `wrappers.RetryChatModel` wraps any chat model with the
+same policy.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ import functools
 import logging
 import random
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from typing import Any, TypeVar
 
 from langchain_core.exceptions import (
@@ -35,9 +37,11 @@ from langchain_synaptic_groq.errors import GroqCapacityError, GroqError
 __all__ = [
     "RetryConfig",
     "arun_with_retries",
+    "astream_with_retries",
     "fallback_tier",
     "is_retryable",
     "run_with_retries",
+    "stream_with_retries",
 ]
 
 logger = logging.getLogger("langchain_synaptic_groq")
@@ -384,3 +388,79 @@ async def arun_with_retries(
     except Exception as exc:
         _explain(exc, config, int(retrying.statistics.get("attempt_number", 1)))
         raise
+
+
+# -- streams: retried until their first item -------------------------------------
+# A stream is retried like a call only until its first item exists: that item
+# is read inside the retry, so a failure while opening it (an error status, a
+# cut before any chunk) is retried; once it is handed over, a later failure
+# raises, as the caller may already have shown what came before. The chat
+# model and `RetryChatModel` both stream through these two.
+
+
+def stream_with_retries(
+    open_stream: Callable[[], Iterator[T]],
+    config: RetryConfig,
+    *,
+    on_retry: Callable[[RetryCallState], Any] | None = None,
+) -> Iterator[T]:
+    """Iterate `open_stream()`, retried as `config` says until its first item.
+
+    Args:
+        open_stream: Opens one attempt at the stream.
+        config: The retry policy.
+        on_retry: Called before each wait (e.g. LangChain's `on_retry`).
+
+    Yields:
+        The items of the attempt that produced a first item.
+    """
+
+    def start() -> tuple[Iterator[T], list[T]]:
+        chunks = open_stream()
+        for first in chunks:
+            return chunks, [first]
+        return chunks, []
+
+    chunks, first = run_with_retries(start, config, on_retry=on_retry)
+    try:
+        yield from first
+        yield from chunks
+    finally:
+        close = getattr(chunks, "close", None)  # stopped early: close it now
+        if close is not None:
+            close()
+
+
+async def astream_with_retries(
+    open_stream: Callable[[], Awaitable[AsyncIterator[T]]],
+    config: RetryConfig,
+    *,
+    on_retry: Callable[[RetryCallState], Any] | None = None,
+) -> AsyncIterator[T]:
+    """Async `stream_with_retries`; `open_stream` is awaited for each attempt.
+
+    Args:
+        open_stream: Opens one attempt at the stream (a coroutine function).
+        config: The retry policy.
+        on_retry: Called before each wait; may be sync or async.
+
+    Yields:
+        The items of the attempt that produced a first item.
+    """
+
+    async def start() -> tuple[AsyncIterator[T], list[T]]:
+        chunks = await open_stream()
+        async for first in chunks:
+            return chunks, [first]
+        return chunks, []
+
+    chunks, first = await arun_with_retries(start, config, on_retry=on_retry)
+    try:
+        for item in first:
+            yield item
+        async for item in chunks:
+            yield item
+    finally:
+        aclose = getattr(chunks, "aclose", None)
+        if aclose is not None:
+            await aclose()

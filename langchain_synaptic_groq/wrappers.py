@@ -29,7 +29,9 @@ from pydantic import Field
 from langchain_synaptic_groq.retry import (
     RetryConfig,
     arun_with_retries,
+    astream_with_retries,
     run_with_retries,
+    stream_with_retries,
 )
 
 __all__ = ["RetryChatModel", "SupportsRetriesOff"]
@@ -149,16 +151,25 @@ class RetryChatModel(BaseChatModel):
             return cast(SupportsRetriesOff, inner).without_retries()
         return inner
 
-    def _run_manager_kwargs(
-        self, inner: BaseChatModel, method: str, run_manager: Any
-    ) -> dict[str, Any]:
+    def _call(
+        self,
+        inner: BaseChatModel,
+        method: str,
+        messages: list[BaseMessage],
+        stop: list[str] | None,
+        run_manager: Any,
+        kwargs: dict[str, Any],
+    ) -> Any:
+        """Call the wrapped model's `method` as core would."""
         # As core does: pass run_manager only to methods that declare it, so
         # it never lands in **kwargs (and in a request body).
-        if run_manager is None or not _takes_run_manager(type(inner), method):
-            return {}
-        return {"run_manager": run_manager}
+        if run_manager is not None and _takes_run_manager(type(inner), method):
+            kwargs = {**kwargs, "run_manager": run_manager}
+        return getattr(inner, method)(messages, stop=stop, **kwargs)
 
     # -- calls -----------------------------------------------------------------
+    # Each attempt asks the wrapped model's `rate_limiter` first. A stream is
+    # retried only until its first chunk (`retry.stream_with_retries`).
 
     def _generate(
         self,
@@ -172,17 +183,11 @@ class RetryChatModel(BaseChatModel):
         def attempt() -> ChatResult:
             if inner.rate_limiter is not None:
                 inner.rate_limiter.acquire(blocking=True)
-            return inner._generate(
-                messages,
-                stop=stop,
-                **self._run_manager_kwargs(inner, "_generate", run_manager),
-                **kwargs,
-            )
+            args = (messages, stop, run_manager, kwargs)
+            return cast(ChatResult, self._call(inner, "_generate", *args))
 
         return run_with_retries(
-            attempt,
-            self.retry_config,
-            on_retry=run_manager.on_retry if run_manager else None,
+            attempt, self.retry_config, on_retry=_on_retry(run_manager)
         )
 
     async def _agenerate(
@@ -197,17 +202,11 @@ class RetryChatModel(BaseChatModel):
         async def attempt() -> ChatResult:
             if inner.rate_limiter is not None:
                 await inner.rate_limiter.aacquire(blocking=True)
-            return await inner._agenerate(
-                messages,
-                stop=stop,
-                **self._run_manager_kwargs(inner, "_agenerate", run_manager),
-                **kwargs,
-            )
+            args = (messages, stop, run_manager, kwargs)
+            return cast(ChatResult, await self._call(inner, "_agenerate", *args))
 
         return await arun_with_retries(
-            attempt,
-            self.retry_config,
-            on_retry=run_manager.on_retry if run_manager else None,
+            attempt, self.retry_config, on_retry=_on_retry(run_manager)
         )
 
     def _stream(
@@ -219,40 +218,19 @@ class RetryChatModel(BaseChatModel):
     ) -> Iterator[ChatGenerationChunk]:
         inner = self._attempt_model()
 
-        def open_stream() -> tuple[
-            Iterator[ChatGenerationChunk], ChatGenerationChunk | None
-        ]:
+        def open_stream() -> Iterator[ChatGenerationChunk]:
             if inner.rate_limiter is not None:
                 inner.rate_limiter.acquire(blocking=True)
-            chunks = inner._stream(
-                messages,
-                stop=stop,
-                **self._run_manager_kwargs(inner, "_stream", run_manager),
-                **kwargs,
+            args = (messages, stop, run_manager, kwargs)
+            return cast(
+                Iterator[ChatGenerationChunk], self._call(inner, "_stream", *args)
             )
-            try:
-                return chunks, next(chunks)
-            except StopIteration:
-                return chunks, None
 
-        # Retried only until the first chunk exists; it is handed over below,
-        # outside the retry, so a later failure raises.
-        chunks, first = run_with_retries(
-            open_stream,
-            self.retry_config,
-            on_retry=run_manager.on_retry if run_manager else None,
+        return stream_with_retries(
+            open_stream, self.retry_config, on_retry=_on_retry(run_manager)
         )
-        try:
-            if first is None:
-                return
-            yield first
-            yield from chunks
-        finally:
-            close = getattr(chunks, "close", None)
-            if close is not None:
-                close()
 
-    async def _astream(
+    def _astream(
         self,
         messages: list[BaseMessage],
         stop: list[str] | None = None,
@@ -261,37 +239,15 @@ class RetryChatModel(BaseChatModel):
     ) -> AsyncIterator[ChatGenerationChunk]:
         inner = self._attempt_model()
 
-        async def open_stream() -> tuple[
-            AsyncIterator[ChatGenerationChunk], ChatGenerationChunk | None
-        ]:
+        async def open_stream() -> AsyncIterator[ChatGenerationChunk]:
             if inner.rate_limiter is not None:
                 await inner.rate_limiter.aacquire(blocking=True)
-            chunks = inner._astream(
-                messages,
-                stop=stop,
-                **self._run_manager_kwargs(inner, "_astream", run_manager),
-                **kwargs,
-            )
-            try:
-                return chunks, await anext(chunks)
-            except StopAsyncIteration:
-                return chunks, None
+            chunks = self._call(inner, "_astream", messages, stop, run_manager, kwargs)
+            return cast(AsyncIterator[ChatGenerationChunk], chunks)
 
-        chunks, first = await arun_with_retries(
-            open_stream,
-            self.retry_config,
-            on_retry=run_manager.on_retry if run_manager else None,
+        return astream_with_retries(
+            open_stream, self.retry_config, on_retry=_on_retry(run_manager)
         )
-        try:
-            if first is None:
-                return
-            yield first
-            async for chunk in chunks:
-                yield chunk
-        finally:
-            aclose = getattr(chunks, "aclose", None)
-            if aclose is not None:
-                await aclose()
 
     # -- tools -----------------------------------------------------------------
 
@@ -326,3 +282,8 @@ class RetryChatModel(BaseChatModel):
             )
             raise TypeError(msg)
         return self.bind(**bound.kwargs)
+
+
+def _on_retry(run_manager: Any) -> Any:
+    """LangChain's `on_retry` of the run, if there is a run."""
+    return run_manager.on_retry if run_manager else None
