@@ -3,7 +3,7 @@
 Each row runs the same scenario against a fresh loopback server that enforces
 Groq's free-tier limits for `llama-3.1-8b-instant` (30 requests and 6,000
 tokens a minute, 14,400 requests a day; the Groq rate limits page, checked
-2026-12-01), with Groq's headers and 429 bodies (`tests/unit/limit_server.py`).
+2026-12-01), with Groq's headers and 429 bodies (`tests/support/limit_server.py`).
 Time runs faster there: a "minute" lasts `--minute` seconds (default 4), so
 the run takes seconds instead of minutes; every wait scales with it.
 
@@ -53,7 +53,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tests.unit.limit_server import (  # noqa: E402  (after the path)
+from tests.support.limit_server import (  # noqa: E402  (after the path)
     API_KEY,
     LimitServer,
     iter_markers,

@@ -1,7 +1,7 @@
 """The Batch API end to end, with a real model answering every line.
 
 Groq's Files and Batches endpoints are the loopback implementation of the
-unit tier (`tests/unit/_batch_server.py`); each line it runs goes to the
+unit tier (`tests/support/batch_server.py`); each line it runs goes to the
 session's real server (the local llama.cpp server, or Groq itself), so the
 answers the job maps back are a real model's.
 """
@@ -22,7 +22,7 @@ from langchain_core.messages import AIMessage
 
 from langchain_synaptic_groq import ChatGroqSynaptic, GroqBatchJob
 from tests.integration._target import Target
-from tests.unit._batch_server import API_KEY, BatchServer, forward_runner
+from tests.support.batch_server import API_KEY, BatchServer, forward_runner
 
 ROOT = Path(__file__).resolve().parents[2]
 PROMPTS = ["Name a colour.", "Say hello.", "Name a fruit."]

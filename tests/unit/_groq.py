@@ -13,8 +13,7 @@ from typing import Any
 import httpx
 
 from langchain_synaptic_groq import ChatGroqSynaptic
-
-from . import _scripted
+from tests.support import scripted as _scripted
 
 MODEL = "openai/gpt-oss-20b"
 

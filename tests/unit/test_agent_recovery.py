@@ -35,9 +35,7 @@ from langchain_synaptic_groq._recovery import (
     read_json_output,
     read_tool_calls,
 )
-from tests.unit import _recorded_failures as rec
-from tests.unit._agent_scenarios import SCENARIOS, Scenario, run_task, run_task_async
-from tests.unit._scripted import (
+from tests.support.scripted import (
     Recorded,
     ScriptedGroq,
     chunk,
@@ -45,6 +43,8 @@ from tests.unit._scripted import (
     stream_events,
     wire_tool_call,
 )
+from tests.unit import _recorded_failures as rec
+from tests.unit._agent_scenarios import SCENARIOS, Scenario, run_task, run_task_async
 
 GPT_OSS = "openai/gpt-oss-120b"
 RAN: list[tuple[str, Any]] = []

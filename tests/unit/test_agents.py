@@ -17,7 +17,7 @@ from langchain_core.messages import AIMessage, ToolMessage
 from langchain_core.tools import tool
 from pydantic import BaseModel
 
-from tests.unit._scripted import (
+from tests.support.scripted import (
     Recorded,
     ScriptedGroq,
     completion,

@@ -35,11 +35,10 @@ from langchain_synaptic_groq import (
 )
 from langchain_synaptic_groq import batch as batch_module
 from langchain_synaptic_groq.batch import check_completion_window, progress_line
-
-from . import _batch_server
-from ._batch_server import API_KEY, BatchServer
-from ._scripted import ScriptedGroq
-from .fault_server import SleepRecorder, own_pool_timeout
+from tests.support import batch_server as _batch_server
+from tests.support.batch_server import API_KEY, BatchServer
+from tests.support.fault_server import SleepRecorder, own_pool_timeout
+from tests.support.scripted import ScriptedGroq
 
 pytestmark = pytest.mark.allow_hosts(["127.0.0.1"])
 

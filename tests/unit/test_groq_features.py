@@ -13,6 +13,7 @@ import pytest
 from langchain_core.tools import tool
 from pydantic import ValidationError
 
+from tests.support.scripted import ScriptedGroq
 from tests.unit._features import (
     MODES,
     STREAMING,
@@ -24,7 +25,6 @@ from tests.unit._features import (
     queue,
     without_index,
 )
-from tests.unit._scripted import ScriptedGroq
 
 OSS = "openai/gpt-oss-120b"
 COMPOUND = "groq/compound"

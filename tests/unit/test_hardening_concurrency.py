@@ -25,15 +25,12 @@ import pytest
 
 from langchain_synaptic_groq import ChatGroqSynaptic
 from langchain_synaptic_groq._http import clients
-
-from .fault_server import (
+from tests.support.fault_server import (
     API_KEY,
     MODEL,
     Echo,
     FaultServer,
     Forever,
-    fault_server_fixture,  # noqa: F401  (the `fault_server` fixture)
-    fault_server_session_fixture,  # noqa: F401  (its session-wide server)
     own_pool_timeout,
 )
 

@@ -31,8 +31,7 @@ from langchain_synaptic_groq import (
 )
 from langchain_synaptic_groq._http import clients
 from langchain_synaptic_groq._transport import DEFAULT_MAX_RESPONSE_BYTES
-
-from .fault_server import (
+from tests.support.fault_server import (
     FaultServer,
     Flood,
     Forever,
@@ -42,8 +41,6 @@ from .fault_server import (
     completion,
     delta,
     error,
-    fault_server_fixture,  # noqa: F401  (the `fault_server` fixture)
-    fault_server_session_fixture,  # noqa: F401  (its session-wide server)
     final,
     model_for,
     ok,

@@ -44,8 +44,7 @@ from langchain_synaptic_groq import (
     RetryConfig,
 )
 from langchain_synaptic_groq._transport import plain_http_origin
-
-from .fault_server import (
+from tests.support.fault_server import (
     MODEL,
     FaultServer,
     Reply,
@@ -53,8 +52,6 @@ from .fault_server import (
     Stream,
     completion,
     delta,
-    fault_server_fixture,  # noqa: F401  (the `fault_server` fixture)
-    fault_server_session_fixture,  # noqa: F401  (its session-wide server)
     final,
     ok,
     ok_stream,

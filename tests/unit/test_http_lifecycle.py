@@ -27,15 +27,12 @@ from typing import Any
 import pytest
 
 from langchain_synaptic_groq import ChatGroqSynaptic, GroqConnectionError
-
-from .fault_server import (
+from tests.support.fault_server import (
     API_KEY,
     MODEL,
     FaultServer,
     Forever,
     completion,
-    fault_server_fixture,  # noqa: F401  (the `fault_server` fixture)
-    fault_server_session_fixture,  # noqa: F401  (its session-wide server)
     model_for,
     ok,
     ok_stream,

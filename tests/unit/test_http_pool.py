@@ -26,7 +26,7 @@ from typing import Any
 import httpx2
 import pytest
 
-from .fault_server import (
+from tests.support.fault_server import (
     FaultServer,
     Forever,
     Hang,
@@ -35,8 +35,6 @@ from .fault_server import (
     Together,
     completion,
     delta,
-    fault_server_fixture,  # noqa: F401  (the `fault_server` fixture)
-    fault_server_session_fixture,  # noqa: F401  (its session-wide server)
     final,
     model_for,
     own_pool_timeout,

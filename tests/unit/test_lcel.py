@@ -20,7 +20,7 @@ from langchain_core.prompts import ChatPromptTemplate
 from langchain_core.runnables import Runnable
 from pydantic import BaseModel, Field
 
-from tests.unit._scripted import (
+from tests.support.scripted import (
     Recorded,
     ScriptedGroq,
     completion,

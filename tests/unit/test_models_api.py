@@ -13,7 +13,7 @@ from langchain_synaptic_groq import (
     GroqModelRecord,
     GroqModelShutDownWarning,
 )
-from tests.unit._scripted import ScriptedGroq
+from tests.support.scripted import ScriptedGroq
 
 # `GET /models` as Groq answers it (fields as documented; one extra field
 # and one model without max_completion_tokens, which the API allows).

@@ -48,17 +48,14 @@ from langchain_synaptic_groq._pacer import (
 from langchain_synaptic_groq.errors import error_from_response
 from langchain_synaptic_groq.ratelimit import LimitHit, parse_limit_message
 from langchain_synaptic_groq.retry import is_retryable
-
-from .fault_server import (
+from tests.support.fault_server import (
     FaultServer,
     SleepRecorder,
     error,
-    fault_server_fixture,  # noqa: F401  (the `fault_server` fixture)
-    fault_server_session_fixture,  # noqa: F401  (its session-wide server)
     ok,
     own_pool_timeout,
 )
-from .limit_server import API_KEY, LimitServer, iter_markers
+from tests.support.limit_server import API_KEY, LimitServer, iter_markers
 
 pytestmark = pytest.mark.allow_hosts(["127.0.0.1"])
 

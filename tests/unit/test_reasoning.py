@@ -10,6 +10,7 @@ import pytest
 from langchain_core.messages import AIMessage, HumanMessage, ToolMessage
 from pydantic import ValidationError
 
+from tests.support.scripted import ScriptedGroq, wire_tool_call
 from tests.unit._features import (
     MODES,
     REASONING_USAGE,
@@ -20,7 +21,6 @@ from tests.unit._features import (
     queue,
     without_index,
 )
-from tests.unit._scripted import ScriptedGroq, wire_tool_call
 
 OSS = "openai/gpt-oss-20b"
 QWEN = "qwen/qwen3-32b"

@@ -60,8 +60,7 @@ from langchain_synaptic_groq.retry import (
     is_retryable,
     run_with_retries,
 )
-
-from .fault_server import (
+from tests.support.fault_server import (
     API_KEY,
     MODEL,
     FaultServer,
@@ -73,8 +72,6 @@ from .fault_server import (
     completion,
     delta,
     error,
-    fault_server_fixture,  # noqa: F401  (the `fault_server` fixture)
-    fault_server_session_fixture,  # noqa: F401  (its session-wide server)
     final,
     ok,
     ok_stream,

@@ -15,7 +15,7 @@ from pydantic import BaseModel, Field, ValidationError
 from typing_extensions import TypedDict
 
 from langchain_synaptic_groq import GroqToolUseError
-from tests.unit._scripted import (
+from tests.support.scripted import (
     ScriptedGroq,
     completion,
     stream_events,

@@ -28,7 +28,7 @@ from pydantic import BaseModel, Field
 from typing_extensions import TypedDict
 
 from langchain_synaptic_groq import GroqToolUseError, ToolChoice
-from tests.unit._scripted import (
+from tests.support.scripted import (
     ScriptedGroq,
     chunk,
     completion,

@@ -43,13 +43,12 @@ import itertools
 import json
 import threading
 from collections import deque
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from http import HTTPStatus
 from typing import Any, Literal
 
 import httpx
-import pytest
 
 from langchain_synaptic_groq import ChatGroqSynaptic
 
@@ -557,36 +556,6 @@ def model_for(server: FaultServer, **kwargs: Any) -> ChatGroqSynaptic:
     }
     params.update(kwargs)
     return ChatGroqSynaptic(**params)
-
-
-# -- fixtures -----------------------------------------------------------------
-
-_shared: FaultServer | None = None
-
-
-@pytest.fixture(scope="session", name="fault_server_session")
-def fault_server_session_fixture() -> Iterator[FaultServer]:
-    """One fault server for the session, started by the first test using it.
-
-    Test modules import `fault_server_fixture` and
-    `fault_server_session_fixture` to use the fixtures; they share one server.
-    """
-    global _shared
-    if _shared is None:
-        _shared = FaultServer()
-        _shared.start()
-    yield _shared
-    if _shared is not None:
-        _shared.stop()
-        _shared = None
-
-
-@pytest.fixture(name="fault_server")
-def fault_server_fixture(fault_server_session: FaultServer) -> Iterator[FaultServer]:
-    """The fault server, with an empty script and request log."""
-    fault_server_session.reset()
-    yield fault_server_session
-    fault_server_session.reset()
 
 
 class SleepRecorder:
