@@ -48,7 +48,7 @@ from typing import Any
 
 import httpx
 
-from tests.support.scripted import completion, wire_tool_call
+from tests.support.wire import completion, wire_tool_call
 
 API_KEY = "gsk_BATCHKEY_0123456789abcdefghijklmnopqrstu"
 ENDPOINT = "/v1/chat/completions"

@@ -52,18 +52,23 @@ import httpx
 
 from langchain_synaptic_groq import ChatGroqSynaptic
 
-MODEL = "openai/gpt-oss-20b"
+from . import wire
+from .wire import MODEL, rate_limit_headers
+
 API_KEY = "gsk_FAULTKEY_0123456789abcdefghijklmnopqrstuv"
 
-#: Rate-limit headers as Groq sends them on every response.
-RATE_LIMIT_HEADERS = {
-    "x-ratelimit-limit-requests": "14400",
-    "x-ratelimit-remaining-requests": "14370",
-    "x-ratelimit-reset-requests": "2m59.56s",
-    "x-ratelimit-limit-tokens": "6000",
-    "x-ratelimit-remaining-tokens": "5990",
-    "x-ratelimit-reset-tokens": "120ms",
+#: Groq's rate-limit headers on the fault server's answers (test_retry reads
+#: these values).
+RATE_LIMIT_HEADERS = rate_limit_headers(
+    remaining_requests=14370, remaining_tokens=5990, reset_tokens="120ms"
+)
+#: The ids and numbers of the fault server's bodies (tests read them).
+_BODY: dict[str, Any] = {
+    "response_id": "chatcmpl-fault",
+    "created": 1730000000,
+    "x_groq_id": "req_fault",
 }
+_USAGE = {"prompt_tokens": 10, "completion_tokens": 2, "total_tokens": 12}
 
 
 @dataclass(frozen=True)
@@ -137,56 +142,21 @@ class Received:
 
 def completion(text: str = "Hello!", *, model: str = MODEL) -> dict[str, Any]:
     """A non-streamed chat completion."""
-    return {
-        "id": "chatcmpl-fault",
-        "object": "chat.completion",
-        "created": 1730000000,
-        "model": model,
-        "system_fingerprint": "fp_fault",
-        "choices": [
-            {
-                "index": 0,
-                "message": {"role": "assistant", "content": text},
-                "finish_reason": "stop",
-                "logprobs": None,
-            }
-        ],
-        "usage": {"prompt_tokens": 10, "completion_tokens": 2, "total_tokens": 12},
-        "x_groq": {"id": "req_fault"},
-    }
+    return wire.completion(
+        text, model=model, usage=_USAGE, system_fingerprint="fp_fault", **_BODY
+    )
 
 
 def delta(text: str) -> dict[str, Any]:
     """A stream chunk carrying `text`."""
-    return {
-        "id": "chatcmpl-fault",
-        "object": "chat.completion.chunk",
-        "created": 1730000000,
-        "model": MODEL,
-        "choices": [
-            {
-                "index": 0,
-                "delta": {"content": text},
-                "finish_reason": None,
-                "logprobs": None,
-            }
-        ],
-    }
+    return wire.chunk({"content": text}, system_fingerprint=None, **_BODY)
 
 
 def final() -> dict[str, Any]:
     """The last stream chunk: finish reason and usage."""
-    return {
-        "id": "chatcmpl-fault",
-        "object": "chat.completion.chunk",
-        "created": 1730000000,
-        "model": MODEL,
-        "choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}],
-        "x_groq": {
-            "id": "req_fault",
-            "usage": {"prompt_tokens": 10, "completion_tokens": 2, "total_tokens": 12},
-        },
-    }
+    return wire.chunk(
+        {}, finish_reason="stop", usage=_USAGE, system_fingerprint=None, **_BODY
+    )
 
 
 def ok(text: str = "Hello!", **headers: str) -> Reply:
@@ -216,13 +186,9 @@ def error(
     **extra: Any,
 ) -> Reply:
     """A Groq error response: `{"error": {"message", "type", "code", ...}}`."""
-    payload: dict[str, Any] = {"message": message, "type": type}
-    if code is not None:
-        payload["code"] = code
-    payload.update(extra)
     return Reply(
         status,
-        {"error": payload},
+        wire.error_body(message, type=type, code=code, **extra),
         {"x-request-id": f"req_{status}", **(headers or {})},
     )
 

@@ -1,18 +1,20 @@
-"""A scripted Groq server for unit tests, on `httpx.MockTransport`.
+"""The scripted Groq server for unit tests, on `httpx.MockTransport`.
 
 `ScriptedGroq` records every request it receives (method, URL, headers and the
 decoded JSON body) and answers with responses queued in advance: JSON bodies,
 SSE streams (lists of events), HTTP errors, or a function of the request (to
-echo what the client sent). Pass `scripted.client()` / `scripted.async_client()`
-as `http_client` / `http_async_client`, or use `scripted.model(...)`.
+echo what the client sent). Answers can be given up front
+(`ScriptedGroq(body, sse_text, response)`: a dict is answered as JSON, a str or
+bytes as an event stream, each with Groq's rate-limit headers) or queued later
+(`reply_json`, `reply_sse`, ...). Pass `scripted.client()` /
+`scripted.async_client()` as `http_client` / `http_async_client`, or use
+`scripted.model(...)`.
 
-The builders (`completion`, `chunk`, `wire_tool_call`, `sse`) produce bodies in
-the shape Groq sends, so tests read like captured traffic.
+The bodies come from `tests.support.wire`.
 """
 
 from __future__ import annotations
 
-import itertools
 import json
 from collections import deque
 from collections.abc import Callable, Iterable, Mapping
@@ -23,23 +25,39 @@ import httpx
 
 from langchain_synaptic_groq import ChatGroqSynaptic
 
+from .wire import MODEL, rate_limit_headers, sse
+
 __all__ = [
+    "CORE_MODEL",
     "Recorded",
     "ScriptedGroq",
-    "chunk",
-    "completion",
-    "sse",
     "sse_response",
-    "stream_events",
-    "wire_tool_call",
 ]
 
-MODEL = "openai/gpt-oss-120b"
-USAGE = {"prompt_tokens": 20, "completion_tokens": 5, "total_tokens": 25}
-
 Reply = httpx.Response | Callable[["Recorded"], httpx.Response]
+Answer = httpx.Response | Mapping[str, Any] | str | bytes
 
-_ids = itertools.count(1)
+#: `model(...)` settings when a test gives none: no retries.
+MODEL_DEFAULTS: dict[str, Any] = {
+    "model": MODEL,
+    "api_key": "gsk_test",
+    "max_retries": 0,
+}
+#: The settings the request/response/CLI tests were written against (two
+#: retries, a key they look for): `ScriptedGroq(..., **CORE_MODEL)`.
+CORE_MODEL: dict[str, Any] = {
+    "api_key": "gsk_unit_secret_key",
+    "max_retries": 2,
+}
+#: Headers of the answers given up front (test_response reads these values).
+ANSWER_HEADERS = {
+    "x-request-id": "req_hdr",
+    **rate_limit_headers(
+        remaining_requests=14399, remaining_tokens=5985, reset_tokens="150ms"
+    ),
+}
+# `ChatGroqSynaptic` field aliases: a test passing one overrides the default.
+_ALIASES = {"groq_api_key": "api_key", "model_name": "model"}
 
 
 @dataclass(frozen=True)
@@ -61,9 +79,19 @@ class Recorded:
 class ScriptedGroq:
     """Replays queued responses and records the requests that fetched them."""
 
-    def __init__(self) -> None:
+    def __init__(self, *answers: Answer, **model_defaults: Any) -> None:
+        """Queue `answers` (with Groq's rate-limit headers); `model_defaults`
+        are `model(...)` settings over `MODEL_DEFAULTS`."""
         self.requests: list[Recorded] = []
         self._replies: deque[Reply] = deque()
+        self._model_defaults = {**MODEL_DEFAULTS, **model_defaults}
+        for answer in answers:
+            if isinstance(answer, str | bytes):
+                self.reply(sse_response(answer, headers=ANSWER_HEADERS))
+            elif isinstance(answer, httpx.Response):
+                self.reply(answer)
+            else:
+                self.reply_json(answer, headers=ANSWER_HEADERS)
 
     # -- scripting -----------------------------------------------------------
 
@@ -117,6 +145,11 @@ class ScriptedGroq:
         return [r.body for r in self.requests if r.body is not None]
 
     @property
+    def body(self) -> dict[str, Any]:
+        """The JSON body of the last request (`last_body`)."""
+        return self.last_body
+
+    @property
     def last_body(self) -> dict[str, Any]:
         """The JSON body of the last request."""
         assert self.requests, "no request was sent"
@@ -149,146 +182,33 @@ class ScriptedGroq:
     def model(self, **kwargs: Any) -> ChatGroqSynaptic:
         """A `ChatGroqSynaptic` wired to this server (no retries by default)."""
         params: dict[str, Any] = {
-            "model": MODEL,
-            "api_key": "gsk_test",
-            "max_retries": 0,
+            **self._model_defaults,
             "http_client": self.client(),
             "http_async_client": self.async_client(),
         }
+        for alias, name in _ALIASES.items():
+            if alias in kwargs:
+                params.pop(name)
         params.update(kwargs)
         return ChatGroqSynaptic(**params)
 
 
-# -- builders ------------------------------------------------------------------
-
-
-def wire_tool_call(
-    call_id: str | None,
-    name: str | None,
-    arguments: str | None,
-    *,
-    index: int | None = None,
-) -> dict[str, Any]:
-    """A tool call as Groq sends it (fields that are `None` are left out)."""
-    function: dict[str, Any] = {}
-    if name is not None:
-        function["name"] = name
-    if arguments is not None:
-        function["arguments"] = arguments
-    out: dict[str, Any] = {"function": function}
-    if index is not None:
-        out["index"] = index
-    if call_id is not None:
-        out["id"] = call_id
-        out["type"] = "function"
-    return out
-
-
-def completion(
-    content: str | None = None,
-    *,
-    tool_calls: list[dict[str, Any]] | None = None,
-    finish_reason: str | None = None,
-    model: str = MODEL,
-    usage: Mapping[str, Any] | None = None,
-    response_id: str | None = None,
-) -> dict[str, Any]:
-    """A non-streamed chat completion body (with a fresh id unless given)."""
-    message: dict[str, Any] = {"role": "assistant", "content": content}
-    if tool_calls is not None:
-        message["tool_calls"] = tool_calls
-    if finish_reason is None:
-        finish_reason = "tool_calls" if tool_calls else "stop"
-    return {
-        "id": response_id or f"chatcmpl-{next(_ids)}",
-        "object": "chat.completion",
-        "created": 1_700_000_000,
-        "model": model,
-        "system_fingerprint": "fp_test",
-        "choices": [
-            {
-                "index": 0,
-                "message": message,
-                "finish_reason": finish_reason,
-                "logprobs": None,
-            }
-        ],
-        "usage": dict(usage or USAGE),
-        "x_groq": {"id": "req_test"},
-    }
-
-
-def chunk(
-    delta: Mapping[str, Any] | None = None,
-    *,
-    finish_reason: str | None = None,
-    usage: Mapping[str, Any] | None = None,
-    model: str = MODEL,
-    response_id: str = "chatcmpl-s1",
-) -> dict[str, Any]:
-    """One `chat.completion.chunk` event (usage goes in `x_groq` as Groq does)."""
-    data: dict[str, Any] = {
-        "id": response_id,
-        "object": "chat.completion.chunk",
-        "created": 1_700_000_000,
-        "model": model,
-        "system_fingerprint": "fp_test",
-        "choices": [
-            {
-                "index": 0,
-                "delta": dict(delta or {}),
-                "finish_reason": finish_reason,
-                "logprobs": None,
-            }
-        ],
-    }
-    if usage is not None:
-        data["x_groq"] = {"id": "req_test", "usage": dict(usage)}
-    return data
-
-
 def sse_response(
-    events: Iterable[Mapping[str, Any] | str],
+    events: Iterable[Mapping[str, Any] | str] | str | bytes,
     *,
     done: bool = True,
     headers: Mapping[str, str] | None = None,
 ) -> httpx.Response:
-    """A `200 text/event-stream` response carrying the events."""
+    """A `200 text/event-stream` response carrying the events (or a body
+    already rendered by `wire.sse`, sent as it is)."""
+    if isinstance(events, bytes):
+        content = events
+    elif isinstance(events, str):
+        content = events.encode()
+    else:
+        content = sse(events, done=done).encode()
     return httpx.Response(
         200,
-        content=sse(events, done=done).encode(),
+        content=content,
         headers={"content-type": "text/event-stream", **(headers or {})},
     )
-
-
-def sse(events: Iterable[Mapping[str, Any] | str], *, done: bool = True) -> str:
-    """Render events as a server-sent-event body."""
-    parts = []
-    for event in events:
-        if isinstance(event, str):
-            parts.append(event + "\n")
-        else:
-            parts.append(f"data: {json.dumps(event)}\n\n")
-    if done:
-        parts.append("data: [DONE]\n\n")
-    return "".join(parts)
-
-
-def stream_events(
-    *deltas: Mapping[str, Any],
-    finish_reason: str = "stop",
-    usage: Mapping[str, Any] | None = None,
-    response_id: str = "chatcmpl-s1",
-) -> list[dict[str, Any]]:
-    """A whole stream as Groq sends it: a role delta, the given deltas, then
-    an empty delta with `finish_reason` and the usage in `x_groq`."""
-    return [
-        chunk({"role": "assistant", "content": ""}, response_id=response_id),
-        *(chunk(d, response_id=response_id) for d in deltas),
-        chunk(
-            {},
-            finish_reason=finish_reason,
-            usage=usage or USAGE,
-            response_id=response_id,
-        ),
-    ]

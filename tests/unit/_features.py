@@ -12,7 +12,8 @@ from typing import Any
 from langchain_core.messages import AIMessage, AIMessageChunk
 from langchain_core.runnables import Runnable
 
-from tests.support.scripted import ScriptedGroq, chunk, completion, stream_events
+from tests.support.scripted import ScriptedGroq
+from tests.support.wire import chunk, completion, stream_events
 
 MODES = ("invoke", "ainvoke", "stream", "astream")
 STREAMING = frozenset({"stream", "astream"})

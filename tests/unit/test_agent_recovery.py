@@ -35,14 +35,8 @@ from langchain_synaptic_groq._recovery import (
     read_json_output,
     read_tool_calls,
 )
-from tests.support.scripted import (
-    Recorded,
-    ScriptedGroq,
-    chunk,
-    completion,
-    stream_events,
-    wire_tool_call,
-)
+from tests.support.scripted import Recorded, ScriptedGroq
+from tests.support.wire import chunk, completion, stream_events, wire_tool_call
 from tests.unit import _recorded_failures as rec
 from tests.unit._agent_scenarios import SCENARIOS, Scenario, run_task, run_task_async
 

@@ -17,14 +17,8 @@ from langchain_core.messages import AIMessage, ToolMessage
 from langchain_core.tools import tool
 from pydantic import BaseModel
 
-from tests.support.scripted import (
-    Recorded,
-    ScriptedGroq,
-    completion,
-    sse_response,
-    stream_events,
-    wire_tool_call,
-)
+from tests.support.scripted import Recorded, ScriptedGroq, sse_response
+from tests.support.wire import completion, stream_events, wire_tool_call
 
 RAN: list[tuple[str, Any]] = []
 

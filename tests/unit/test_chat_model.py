@@ -18,8 +18,8 @@ from langchain_synaptic_groq import (
     GroqModelShutDownWarning,
 )
 from langchain_synaptic_groq._transport import DEFAULT_TIMEOUT, make_timeout
-
-from ._groq import ScriptedGroq, completion
+from tests.support.scripted import CORE_MODEL, ScriptedGroq
+from tests.support.wire import full_completion
 
 SECRET = "gsk_unit_secret_key"
 
@@ -58,13 +58,13 @@ def test_timeout_is_never_unbounded() -> None:
 
 
 def test_model_enum_member_is_accepted_and_sent_as_id() -> None:
-    groq = ScriptedGroq(completion())
+    groq = ScriptedGroq(full_completion(), **CORE_MODEL)
     groq.model(model=GroqModel.LLAMA_3_3_70B_VERSATILE).invoke("Hi")
     assert groq.body["model"] == "llama-3.3-70b-versatile"
 
 
 def test_custom_model_id_works_everywhere() -> None:
-    groq = ScriptedGroq(completion(), completion())
+    groq = ScriptedGroq(full_completion(), full_completion(), **CORE_MODEL)
     model = groq.model(model=GroqModel.custom("llama-3.1-405b"))
     model.invoke("Hi")
     assert groq.body["model"] == "llama-3.1-405b"
@@ -126,7 +126,7 @@ def test_ls_params() -> None:
 
 
 def test_response_provider_matches_ls_provider() -> None:
-    groq = ScriptedGroq(completion())
+    groq = ScriptedGroq(full_completion(), **CORE_MODEL)
     model = groq.model()
     ai = model.invoke("Hi")
     assert (
@@ -172,7 +172,7 @@ def test_key_never_appears_in_an_error_message() -> None:
             "code": "invalid_api_key",
         }
     }
-    groq = ScriptedGroq(httpx.Response(401, json=body))
+    groq = ScriptedGroq(httpx.Response(401, json=body), **CORE_MODEL)
     with pytest.raises(GroqAuthenticationError) as info:
         groq.model(max_retries=0).invoke("Hi")
     assert SECRET not in str(info.value)

@@ -10,8 +10,8 @@ import pytest
 
 import langchain_synaptic_groq.__main__ as cli
 from langchain_synaptic_groq import ChatGroqSynaptic
-
-from ._groq import ScriptedGroq, completion, delta_event, sse
+from tests.support.scripted import CORE_MODEL, ScriptedGroq
+from tests.support.wire import delta_event, full_completion, sse
 
 
 def _wire(monkeypatch: pytest.MonkeyPatch, groq: ScriptedGroq) -> None:
@@ -47,7 +47,8 @@ def test_streams_the_answer(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     groq = ScriptedGroq(
-        sse([delta_event("Bonjour"), delta_event(" !", finish_reason="stop")])
+        sse([delta_event("Bonjour"), delta_event(" !", finish_reason="stop")]),
+        **CORE_MODEL,
     )
     _wire(monkeypatch, groq)
     code = cli.main(["Say hello", "--system", "French only", "--model", "m-1"])
@@ -61,7 +62,7 @@ def test_streams_the_answer(
 def test_no_stream(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    groq = ScriptedGroq(completion("Whole answer"))
+    groq = ScriptedGroq(full_completion("Whole answer"), **CORE_MODEL)
     _wire(monkeypatch, groq)
     assert cli.main(["q", "--no-stream"]) == 0
     assert capsys.readouterr().out == "Whole answer\n"
@@ -85,7 +86,8 @@ def test_list_models(
                     "max_completion_tokens": 32768,
                 }
             ],
-        }
+        },
+        **CORE_MODEL,
     )
     _wire(monkeypatch, groq)
     assert cli.main(["--list-models"]) == 0
@@ -109,7 +111,8 @@ def test_api_error_exits_1(
                     "code": "model_not_found",
                 }
             },
-        )
+        ),
+        **CORE_MODEL,
     )
     _wire(monkeypatch, groq)
     assert cli.main(["q", "--no-stream", "--model", "x"]) == 1

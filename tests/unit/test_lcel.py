@@ -20,14 +20,8 @@ from langchain_core.prompts import ChatPromptTemplate
 from langchain_core.runnables import Runnable
 from pydantic import BaseModel, Field
 
-from tests.support.scripted import (
-    Recorded,
-    ScriptedGroq,
-    completion,
-    sse_response,
-    stream_events,
-    wire_tool_call,
-)
+from tests.support.scripted import Recorded, ScriptedGroq, sse_response
+from tests.support.wire import completion, stream_events, wire_tool_call
 
 PROMPT = ChatPromptTemplate.from_messages(
     [("system", "Answer in {language}."), ("human", "{text}")]

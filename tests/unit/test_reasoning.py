@@ -10,7 +10,8 @@ import pytest
 from langchain_core.messages import AIMessage, HumanMessage, ToolMessage
 from pydantic import ValidationError
 
-from tests.support.scripted import ScriptedGroq, wire_tool_call
+from tests.support.scripted import ScriptedGroq
+from tests.support.wire import wire_tool_call
 from tests.unit._features import (
     MODES,
     REASONING_USAGE,

@@ -15,12 +15,12 @@ from langchain_core.messages import (
 )
 
 from langchain_synaptic_groq import GroqModel
-
-from ._groq import MODEL, ScriptedGroq, completion
+from tests.support.scripted import CORE_MODEL, ScriptedGroq
+from tests.support.wire import MODEL, full_completion
 
 
 def test_minimal_body_sends_no_unset_parameters() -> None:
-    groq = ScriptedGroq(completion())
+    groq = ScriptedGroq(full_completion(), **CORE_MODEL)
     groq.model().invoke("Hi")
     assert groq.body == {
         "model": MODEL,
@@ -33,7 +33,7 @@ def test_minimal_body_sends_no_unset_parameters() -> None:
 
 
 def test_every_parameter_reaches_the_wire() -> None:
-    groq = ScriptedGroq(completion())
+    groq = ScriptedGroq(full_completion(), **CORE_MODEL)
     groq.model(
         model=GroqModel.GPT_OSS_20B,
         temperature=0,
@@ -64,14 +64,14 @@ def test_every_parameter_reaches_the_wire() -> None:
 
 
 def test_temperature_zero_is_sent_as_zero() -> None:
-    groq = ScriptedGroq(completion())
+    groq = ScriptedGroq(full_completion(), **CORE_MODEL)
     groq.model(temperature=0.0).invoke("Hi")
     assert groq.body["temperature"] == 0
     assert type(groq.body["temperature"]) is float
 
 
 def test_per_call_overrides_win() -> None:
-    groq = ScriptedGroq(completion(model="llama-3.3-70b-versatile"))
+    groq = ScriptedGroq(full_completion(model="llama-3.3-70b-versatile"), **CORE_MODEL)
     model = groq.model(temperature=0.2, max_tokens=10)
     ai = model.invoke(
         "Hi",
@@ -90,7 +90,7 @@ def test_per_call_overrides_win() -> None:
 
 
 def test_chatgroq_aliases_are_accepted() -> None:
-    groq = ScriptedGroq(completion())
+    groq = ScriptedGroq(full_completion(), **CORE_MODEL)
     model = groq.model(
         model_name="llama-3.3-70b-versatile",
         groq_api_key="gsk_alias",
@@ -107,10 +107,10 @@ def test_chatgroq_aliases_are_accepted() -> None:
 
 
 def test_streaming_body_asks_for_usage() -> None:
-    from ._groq import delta_event, sse
+    from tests.support.wire import delta_event, sse
 
     events = sse([delta_event("a", finish_reason="stop")])
-    groq = ScriptedGroq(events, events)
+    groq = ScriptedGroq(events, events, **CORE_MODEL)
     list(groq.model().stream("Hi"))
     assert groq.body["stream"] is True
     assert groq.body["stream_options"] == {"include_usage": True}
@@ -119,7 +119,7 @@ def test_streaming_body_asks_for_usage() -> None:
 
 
 def test_every_message_kind_on_the_wire() -> None:
-    groq = ScriptedGroq(completion())
+    groq = ScriptedGroq(full_completion(), **CORE_MODEL)
     history = [
         SystemMessage("Be brief."),
         HumanMessage("What is 2+2?", name="alice"),
@@ -168,7 +168,7 @@ def test_every_message_kind_on_the_wire() -> None:
 
 
 def test_invalid_tool_calls_go_back_with_their_raw_arguments() -> None:
-    groq = ScriptedGroq(completion())
+    groq = ScriptedGroq(full_completion(), **CORE_MODEL)
     ai = AIMessage(
         "",
         invalid_tool_calls=[
@@ -186,7 +186,7 @@ def test_invalid_tool_calls_go_back_with_their_raw_arguments() -> None:
 
 
 def test_v1_ai_message_goes_back_in_wire_form() -> None:
-    groq = ScriptedGroq(completion())
+    groq = ScriptedGroq(full_completion(), **CORE_MODEL)
     ai = AIMessage(
         content=[
             {"type": "reasoning", "reasoning": "Think."},
@@ -203,7 +203,7 @@ def test_v1_ai_message_goes_back_in_wire_form() -> None:
 
 
 def test_v1_image_block_becomes_an_image_part() -> None:
-    groq = ScriptedGroq(completion())
+    groq = ScriptedGroq(full_completion(), **CORE_MODEL)
     groq.model(model="meta-llama/llama-4-scout-17b-16e-instruct").invoke(
         [
             HumanMessage(
@@ -237,18 +237,18 @@ def test_v1_image_block_becomes_an_image_part() -> None:
 )
 def test_bad_settings_raise_a_clear_value_error(kwargs: dict, needle: str) -> None:
     with pytest.raises(ValueError, match=needle):
-        ScriptedGroq(completion()).model(**kwargs)
+        ScriptedGroq(full_completion(), **CORE_MODEL).model(**kwargs)
 
 
 def test_empty_message_list_is_a_clear_value_error() -> None:
-    groq = ScriptedGroq(completion())
+    groq = ScriptedGroq(full_completion(), **CORE_MODEL)
     with pytest.raises(ValueError, match="messages must not be empty"):
         groq.model().invoke([])
     assert groq.requests == []
 
 
 def test_per_call_n_other_than_one_is_refused() -> None:
-    groq = ScriptedGroq(completion())
+    groq = ScriptedGroq(full_completion(), **CORE_MODEL)
     with pytest.raises(ValueError, match="n must be 1"):
         groq.model().invoke("Hi", n=3)
     assert groq.requests == []
@@ -256,14 +256,14 @@ def test_per_call_n_other_than_one_is_refused() -> None:
 
 def test_function_message_is_refused_with_a_hint() -> None:
     with pytest.raises(ValueError, match="ToolMessage"):
-        ScriptedGroq(completion()).model().invoke(
+        ScriptedGroq(full_completion(), **CORE_MODEL).model().invoke(
             [FunctionMessage(name="f", content="x")]
         )
 
 
 def test_too_many_images_names_the_limit() -> None:
     image = {"type": "image_url", "image_url": {"url": "https://x.test/a.png"}}
-    groq = ScriptedGroq(completion())
+    groq = ScriptedGroq(full_completion(), **CORE_MODEL)
     with pytest.raises(ValueError, match="at most 5 images"):
         groq.model(model="meta-llama/llama-4-scout-17b-16e-instruct").invoke(
             [HumanMessage(content=[image] * 6)]
@@ -272,7 +272,7 @@ def test_too_many_images_names_the_limit() -> None:
 
 
 def test_unknown_kwargs_go_to_model_kwargs_with_a_warning() -> None:
-    groq = ScriptedGroq(completion())
+    groq = ScriptedGroq(full_completion(), **CORE_MODEL)
     with pytest.warns(UserWarning, match="logit_bias"):
         model = groq.model(logit_bias={"1734": -100})
     assert model.model_kwargs == {"logit_bias": {"1734": -100}}
@@ -282,4 +282,6 @@ def test_unknown_kwargs_go_to_model_kwargs_with_a_warning() -> None:
 
 def test_known_field_inside_model_kwargs_is_an_error() -> None:
     with pytest.raises(ValueError, match="temperature"):
-        ScriptedGroq(completion()).model(model_kwargs={"temperature": 0.3})
+        ScriptedGroq(full_completion(), **CORE_MODEL).model(
+            model_kwargs={"temperature": 0.3}
+        )

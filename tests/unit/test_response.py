@@ -8,7 +8,8 @@ from typing import Any
 import pytest
 from langchain_core.messages import AIMessageChunk
 
-from ._groq import MODEL, ScriptedGroq, completion, delta_event, sse
+from tests.support.scripted import CORE_MODEL, ScriptedGroq
+from tests.support.wire import MODEL, delta_event, full_completion, sse
 
 GROQ_USAGE = {
     "queue_time": 0.05,
@@ -36,7 +37,8 @@ def test_invoke_fills_content_id_usage_and_metadata() -> None:
         "completion_tokens_details": {"reasoning_tokens": 2},
     }
     groq = ScriptedGroq(
-        completion("Paris.", model="llama-3.3-70b-versatile", usage=usage)
+        full_completion("Paris.", model="llama-3.3-70b-versatile", usage=usage),
+        **CORE_MODEL,
     )
     ai = groq.model().invoke("Capital of France?")
     assert ai.content == "Paris."
@@ -75,14 +77,17 @@ def test_invoke_fills_content_id_usage_and_metadata() -> None:
 
 
 def test_include_response_headers() -> None:
-    groq = ScriptedGroq(completion())
+    groq = ScriptedGroq(full_completion(), **CORE_MODEL)
     ai = groq.model(include_response_headers=True).invoke("Hi")
     assert ai.response_metadata["headers"]["x-ratelimit-limit-tokens"] == "6000"
 
 
 def test_reasoning_and_executed_tools_are_kept() -> None:
     groq = ScriptedGroq(
-        completion("42", reasoning="Let me think.", executed_tools=[{"type": "search"}])
+        full_completion(
+            "42", reasoning="Let me think.", executed_tools=[{"type": "search"}]
+        ),
+        **CORE_MODEL,
     )
     ai = groq.model().invoke("?")
     assert ai.additional_kwargs["reasoning_content"] == "Let me think."
@@ -90,7 +95,7 @@ def test_reasoning_and_executed_tools_are_kept() -> None:
 
 
 def test_v1_invoke_gives_content_blocks() -> None:
-    groq = ScriptedGroq(completion("Hi there", reasoning="Hmm."))
+    groq = ScriptedGroq(full_completion("Hi there", reasoning="Hmm."), **CORE_MODEL)
     ai = groq.model(output_version="v1").invoke("Hi")
     assert ai.content == [
         {"type": "reasoning", "reasoning": "Hmm."},
@@ -130,7 +135,7 @@ def _stream_events(usage_place: str) -> bytes:
 
 @pytest.mark.parametrize("usage_place", ["x_groq", "top_level_empty_choices", "both"])
 def test_stream_usage_counted_once(usage_place: str) -> None:
-    groq = ScriptedGroq(_stream_events(usage_place))
+    groq = ScriptedGroq(_stream_events(usage_place), **CORE_MODEL)
     chunks = list(groq.model().stream("Hi"))
     with_usage = [c for c in chunks if c.usage_metadata]
     assert len(with_usage) == 1
@@ -152,19 +157,19 @@ def test_stream_usage_counted_once(usage_place: str) -> None:
 
 
 def test_stream_one_chunk_per_delta() -> None:
-    groq = ScriptedGroq(_stream_events("x_groq"))
+    groq = ScriptedGroq(_stream_events("x_groq"), **CORE_MODEL)
     texts = [c.content for c in groq.model().stream("Hi")]
     assert texts[:2] == ["Hel", "lo"]
 
 
 def test_stream_usage_false_reports_no_usage() -> None:
-    groq = ScriptedGroq(_stream_events("x_groq"))
+    groq = ScriptedGroq(_stream_events("x_groq"), **CORE_MODEL)
     full = _collect(groq.model(stream_usage=False).stream("Hi"))
     assert full.usage_metadata is None
 
 
 def test_streaming_true_routes_invoke_through_the_stream() -> None:
-    groq = ScriptedGroq(_stream_events("x_groq"))
+    groq = ScriptedGroq(_stream_events("x_groq"), **CORE_MODEL)
     ai = groq.model(streaming=True).invoke("Hi")
     assert groq.body["stream"] is True
     assert ai.content == "Hello"
@@ -173,7 +178,7 @@ def test_streaming_true_routes_invoke_through_the_stream() -> None:
 
 
 def test_astream_matches_stream() -> None:
-    groq = ScriptedGroq(_stream_events("top_level_empty_choices"))
+    groq = ScriptedGroq(_stream_events("top_level_empty_choices"), **CORE_MODEL)
     model = groq.model()
 
     async def run() -> AIMessageChunk:
@@ -190,7 +195,7 @@ def test_astream_matches_stream() -> None:
 
 
 def test_stream_v1_gives_text_blocks() -> None:
-    groq = ScriptedGroq(_stream_events("x_groq"))
+    groq = ScriptedGroq(_stream_events("x_groq"), **CORE_MODEL)
     full = _collect(groq.model(output_version="v1").stream("Hi"))
     assert full.content == [{"type": "text", "text": "Hello", "index": 0}]
 
@@ -202,14 +207,14 @@ def test_stream_reasoning_lands_in_additional_kwargs() -> None:
         delta_event("Answer"),
         delta_event(finish_reason="stop"),
     ]
-    groq = ScriptedGroq(sse(events))
+    groq = ScriptedGroq(sse(events), **CORE_MODEL)
     full = _collect(groq.model().stream("?"))
     assert full.additional_kwargs["reasoning_content"] == "Think hard."
     assert full.content == "Answer"
 
 
 def test_async_invoke_works_under_a_new_event_loop_each_time() -> None:
-    groq = ScriptedGroq(*[completion("ok")] * 3)
+    groq = ScriptedGroq(*[full_completion("ok")] * 3, **CORE_MODEL)
     model = groq.model()
     for _ in range(3):
         assert asyncio.run(model.ainvoke("Hi")).content == "ok"
@@ -273,7 +278,7 @@ def test_fast_text_chunk_equals_the_validated_objects() -> None:
 def test_a_stream_event_that_is_not_one_json_value_raises(payload: str) -> None:
     from langchain_synaptic_groq import GroqStreamError
 
-    groq = ScriptedGroq(sse([delta_event("a"), f"data: {payload}"]))
+    groq = ScriptedGroq(sse([delta_event("a"), f"data: {payload}"]), **CORE_MODEL)
     with pytest.raises(GroqStreamError, match="not JSON"):
         list(groq.model(max_retries=0).stream("Hi"))
 
@@ -286,7 +291,7 @@ def test_stream_events_decode_as_json_loads_does() -> None:
         'data: {"id": "c", "choices": [{"index": 0, "delta": {"content": "!"}}], '
         '"x": NaN}',
     ]
-    chunks = list(ScriptedGroq(sse(events)).model().stream("Hi"))
+    chunks = list(ScriptedGroq(sse(events), **CORE_MODEL).model().stream("Hi"))
     assert "".join(str(c.content) for c in chunks) == "é!"
 
 
@@ -320,14 +325,16 @@ def _search_stream() -> bytes:
 
 
 def test_a_streamed_search_keeps_the_results_of_its_second_delivery() -> None:
-    full = _collect(ScriptedGroq(_search_stream()).model().stream("Lima?"))
+    full = _collect(
+        ScriptedGroq(_search_stream(), **CORE_MODEL).model().stream("Lima?")
+    )
     assert full.content == "Cloudy, 18 C."
     # Once, whole: the output and every result of the finished run.
     assert full.additional_kwargs["executed_tools"] == [_SEARCH_DONE]
 
 
 def test_a_streamed_search_result_block_carries_the_results_in_v1() -> None:
-    model = ScriptedGroq(_search_stream()).model(output_version="v1")
+    model = ScriptedGroq(_search_stream(), **CORE_MODEL).model(output_version="v1")
     full = _collect(model.stream("Lima?"))
     assert isinstance(full.content, list)
     results = [b for b in full.content if b.get("type") == "server_tool_result"]
@@ -344,7 +351,7 @@ def test_a_run_delivered_in_growing_pieces_is_joined_once() -> None:
     third = {**second, "output": "done", "search_results": {"results": _RESULTS}}
     events = [delta_event(executed_tools=[run]) for run in (first, second, third)]
     events.append(delta_event("ok", finish_reason="stop"))
-    full = _collect(ScriptedGroq(sse(events)).model().stream("Hi"))
+    full = _collect(ScriptedGroq(sse(events), **CORE_MODEL).model().stream("Hi"))
     assert full.additional_kwargs["executed_tools"] == [{**third, "n": 1}]
 
 
@@ -354,8 +361,8 @@ def test_a_streamed_usage_breakdown_reaches_the_metadata_as_in_invoke() -> None:
     last = delta_event(finish_reason="stop")
     last["x_groq"] = {"usage": GROQ_USAGE, "usage_breakdown": breakdown}
     streamed = _collect(
-        ScriptedGroq(sse([delta_event("Hi"), last])).model().stream("Hi")
+        ScriptedGroq(sse([delta_event("Hi"), last]), **CORE_MODEL).model().stream("Hi")
     )
-    invoked = ScriptedGroq(completion(usage_breakdown=None)).model()
+    invoked = ScriptedGroq(full_completion(usage_breakdown=None), **CORE_MODEL).model()
     assert streamed.response_metadata["usage_breakdown"] == breakdown
     assert "usage_breakdown" not in invoked.invoke("Hi").response_metadata

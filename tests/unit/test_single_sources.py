@@ -29,8 +29,8 @@ from langchain_synaptic_groq._request import build_body
 from langchain_synaptic_groq.errors import GroqAPIError, error_from_response
 from langchain_synaptic_groq.retry import RetryConfig, is_retryable
 from langchain_synaptic_groq.tools import strict_for
-
-from ._groq import ScriptedGroq, delta_event, sse
+from tests.support.scripted import CORE_MODEL, ScriptedGroq
+from tests.support.wire import delta_event, sse
 
 # -- retryability ---------------------------------------------------------------
 
@@ -213,7 +213,7 @@ async def test_the_validated_text_chunk_streams_what_the_fast_one_does(
     events = sse([delta_event("Hel"), delta_event("lo"), delta_event(" there")])
 
     async def run() -> list[tuple[object, ...]]:
-        model = ScriptedGroq(events).model(max_retries=0)
+        model = ScriptedGroq(events, **CORE_MODEL).model(max_retries=0)
         if method == "stream":
             chunks = list(model.stream("Hi"))
         else:
@@ -262,7 +262,7 @@ def test_invoke_is_the_same_without_stored_signatures() -> None:
                 tokens.append(token)
 
         events = sse([delta_event("Hi"), delta_event("!")])
-        model = ScriptedGroq(events).model(max_retries=0, streaming=True)
+        model = ScriptedGroq(events, **CORE_MODEL).model(max_retries=0, streaming=True)
         answer = model.invoke("Hi", config={"callbacks": [Tokens()]})
         return str(answer.content), tokens
 

@@ -15,12 +15,8 @@ from pydantic import BaseModel, Field, ValidationError
 from typing_extensions import TypedDict
 
 from langchain_synaptic_groq import GroqToolUseError
-from tests.support.scripted import (
-    ScriptedGroq,
-    completion,
-    stream_events,
-    wire_tool_call,
-)
+from tests.support.scripted import ScriptedGroq
+from tests.support.wire import completion, stream_events, wire_tool_call
 
 
 class Movie(BaseModel):

@@ -1,6 +1,6 @@
 """Tool calling: tools and tool_choice on the wire, tool calls back, histories.
 
-Every test talks to a scripted Groq (`_scripted.ScriptedGroq`) through the
+Every test talks to a scripted Groq (`tests.support.scripted.ScriptedGroq`) through the
 real httpx code path and asserts on the JSON body that was sent and on the
 messages that came back.
 """
@@ -28,13 +28,8 @@ from pydantic import BaseModel, Field
 from typing_extensions import TypedDict
 
 from langchain_synaptic_groq import GroqToolUseError, ToolChoice
-from tests.support.scripted import (
-    ScriptedGroq,
-    chunk,
-    completion,
-    stream_events,
-    wire_tool_call,
-)
+from tests.support.scripted import ScriptedGroq
+from tests.support.wire import chunk, completion, stream_events, wire_tool_call
 
 # -- the tools, in every form LangChain users pass ------------------------------
 
