@@ -1,6 +1,6 @@
 """How many agent tasks finish when Groq refuses the model's tool call?
 
-Runs every scenario of `tests/unit/_agent_scenarios.py` (real `tool_use_failed`
+Runs every scenario of `tests/support/agent_scenarios.py` (real `tool_use_failed`
 refusals from the recordings in `../shared/groq-recordings/` and from public
 issues, plus one scenario refused twice and one control without a refusal)
 through a `langchain.agents.create_agent` loop with two tools, for
@@ -38,7 +38,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # the work tree's package and its test helpers
 
-from tests.unit._agent_scenarios import (  # noqa: E402
+from tests.support.agent_scenarios import (  # noqa: E402
     SCENARIOS,
     Outcome,
     run_task,

@@ -48,7 +48,7 @@ from typing import Any
 
 import httpx
 
-from tests.support.wire import completion, wire_tool_call
+from .wire import completion, error_body, wire_tool_call
 
 API_KEY = "gsk_BATCHKEY_0123456789abcdefghijklmnopqrstu"
 ENDPOINT = "/v1/chat/completions"
@@ -88,13 +88,9 @@ def echo_runner(body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
     marker = re.search(r"FAIL (\d{3})", text)
     if marker:
         status = int(marker[1])
-        return status, {
-            "error": {
-                "message": f"scripted failure {status} for {text!r}",
-                "type": "invalid_request_error",
-                "code": "scripted_failure",
-            }
-        }
+        return status, error_body(
+            f"scripted failure {status} for {text!r}", code="scripted_failure"
+        )
     model = str(body.get("model"))
     tools = body.get("tools") or []
     if tools:
@@ -158,9 +154,9 @@ class _Fault:
 
 
 def _error(message: str, code: str | None = None) -> dict[str, Any]:
-    return {
-        "error": {"message": message, "type": "invalid_request_error", "code": code}
-    }
+    body = error_body(message)
+    body["error"]["code"] = code  # these endpoints send `"code": null` too
+    return body
 
 
 class BatchServer:

@@ -42,6 +42,8 @@ from dataclasses import dataclass, field
 from http import HTTPStatus
 from typing import Any
 
+from . import wire
+
 MODEL = "llama-3.1-8b-instant"
 API_KEY = "gsk_LIMITKEY_0123456789abcdefghijklmnopqrstuv"
 ORG = "org_01loopback"
@@ -384,27 +386,20 @@ class LimitServer:
 
 
 def _error(message: str, kind: str) -> dict[str, Any]:
-    return {"error": {"message": message, "type": kind, "code": "rate_limit_exceeded"}}
+    return wire.error_body(message, type=kind, code="rate_limit_exceeded")
 
 
 def _completion(text: str, model: str, usage: dict[str, int]) -> dict[str, Any]:
-    return {
-        "id": "chatcmpl-limit",
-        "object": "chat.completion",
-        "created": 1730000000,
-        "model": model,
-        "system_fingerprint": "fp_limit",
-        "choices": [
-            {
-                "index": 0,
-                "message": {"role": "assistant", "content": text},
-                "finish_reason": "stop",
-                "logprobs": None,
-            }
-        ],
-        "usage": usage,
-        "x_groq": {"id": "req_limit"},
-    }
+    return wire.completion(
+        text,
+        model=model,
+        usage=usage,
+        finish_reason="stop",
+        response_id="chatcmpl-limit",
+        created=1730000000,
+        system_fingerprint="fp_limit",
+        x_groq_id="req_limit",
+    )
 
 
 def _head(status: int, headers: dict[str, str], *, keep: bool) -> bytes:

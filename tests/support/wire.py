@@ -106,7 +106,7 @@ def completion(
     usage: Mapping[str, Any] | None = None,
     response_id: str | None = None,
     created: int = CREATED,
-    system_fingerprint: str = "fp_test",
+    system_fingerprint: str | None = "fp_test",
     x_groq_id: str = "req_test",
     service_tier: str | None = None,
     message: Mapping[str, Any] | None = None,
@@ -114,7 +114,8 @@ def completion(
     """A non-streamed chat completion body (with a fresh id unless given).
 
     `message` adds fields to the message (`reasoning`, `executed_tools`, ...);
-    `service_tier` is left out unless given.
+    `service_tier` is left out unless given, `system_fingerprint=None` leaves
+    the field out.
     """
     body_message: dict[str, Any] = {"role": "assistant", "content": content}
     if tool_calls is not None:
@@ -139,6 +140,8 @@ def completion(
         "usage": dict(usage or USAGE),
         "x_groq": {"id": x_groq_id},
     }
+    if system_fingerprint is None:
+        del body["system_fingerprint"]
     if service_tier is not None:
         body["service_tier"] = service_tier
     return body

@@ -4,8 +4,8 @@ Groq answers 400 `tool_use_failed` / `json_validate_failed` (mid-stream: an
 `event: error` after HTTP 200) when the model wrote its call or its JSON in a
 shape Groq's parser refused, and hands the model's output back in
 `failed_generation`. Every failure body here is a real one: verbatim from
-the recordings in `../shared/groq-recordings/` (`tests/unit/_recorded_failures.py`)
-or as quoted in the public issue named next to it (`tests/unit/_agent_scenarios.py`
+the recordings in `../shared/groq-recordings/` (`tests/support/recorded_failures.py`)
+or as quoted in the public issue named next to it (`tests/support/agent_scenarios.py`
 and the tables below). The scripted Groq (`ScriptedGroq`, `ModelSim`) answers
 with them; a real `langchain.agents.create_agent` loop with two tools runs
 against it.
@@ -35,10 +35,10 @@ from langchain_synaptic_groq._recovery import (
     read_json_output,
     read_tool_calls,
 )
+from tests.support import recorded_failures as rec
+from tests.support.agent_scenarios import SCENARIOS, Scenario, run_task, run_task_async
 from tests.support.scripted import Recorded, ScriptedGroq
 from tests.support.wire import chunk, completion, stream_events, wire_tool_call
-from tests.unit import _recorded_failures as rec
-from tests.unit._agent_scenarios import SCENARIOS, Scenario, run_task, run_task_async
 
 GPT_OSS = "openai/gpt-oss-120b"
 RAN: list[tuple[str, Any]] = []
@@ -1134,7 +1134,7 @@ def test_the_copied_failures_are_the_recorded_ones() -> None:
     if not _RECORDINGS.is_dir():
         pytest.skip(
             f"the recordings are not at {_RECORDINGS} (set SYNAPTIC_GROQ_RECORDINGS): "
-            "the copies in _recorded_failures.py cannot be compared with them"
+            "the copies in recorded_failures.py cannot be compared with them"
         )
     for name, value in vars(rec).items():
         if name.endswith("_FILE") or name.startswith("_") or not name.isupper():

@@ -13,8 +13,7 @@ import pytest
 from langchain_core.tools import tool
 from pydantic import ValidationError
 
-from tests.support.scripted import ScriptedGroq
-from tests.unit._features import (
+from tests.support.features import (
     MODES,
     STREAMING,
     answer_body,
@@ -25,6 +24,7 @@ from tests.unit._features import (
     queue,
     without_index,
 )
+from tests.support.scripted import ScriptedGroq
 
 OSS = "openai/gpt-oss-120b"
 COMPOUND = "groq/compound"

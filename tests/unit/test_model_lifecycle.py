@@ -25,8 +25,8 @@ from langchain_synaptic_groq.models import (
     current_model_ids,
     model_info,
 )
+from tests.support.features import MODES, call
 from tests.support.scripted import ScriptedGroq
-from tests.unit._features import MODES, call
 
 SEED_MEMBERS = [
     GroqModel.LLAMA_3_3_70B_VERSATILE,

@@ -10,9 +10,7 @@ import pytest
 from langchain_core.messages import AIMessage, HumanMessage, ToolMessage
 from pydantic import ValidationError
 
-from tests.support.scripted import ScriptedGroq
-from tests.support.wire import wire_tool_call
-from tests.unit._features import (
+from tests.support.features import (
     MODES,
     REASONING_USAGE,
     STREAMING,
@@ -22,6 +20,8 @@ from tests.unit._features import (
     queue,
     without_index,
 )
+from tests.support.scripted import ScriptedGroq
+from tests.support.wire import wire_tool_call
 
 OSS = "openai/gpt-oss-20b"
 QWEN = "qwen/qwen3-32b"

@@ -10,8 +10,8 @@ import pytest
 from langchain_core.messages import AIMessage, HumanMessage
 
 from langchain_synaptic_groq import GroqModel
+from tests.support.features import MODES, answer_body, answer_events, call, queue
 from tests.support.scripted import ScriptedGroq
-from tests.unit._features import MODES, answer_body, answer_events, call, queue
 
 # Groq's vision model today (3 images per request, /docs/vision, 2026-12-01).
 VISION = GroqModel.QWEN3_8_27B.value

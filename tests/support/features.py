@@ -12,8 +12,8 @@ from typing import Any
 from langchain_core.messages import AIMessage, AIMessageChunk
 from langchain_core.runnables import Runnable
 
-from tests.support.scripted import ScriptedGroq
-from tests.support.wire import chunk, completion, stream_events
+from .scripted import ScriptedGroq
+from .wire import MODEL, chunk, completion, stream_events
 
 MODES = ("invoke", "ainvoke", "stream", "astream")
 STREAMING = frozenset({"stream", "astream"})
@@ -34,12 +34,13 @@ def answer_body(
     tool_calls: list[dict[str, Any]] | None = None,
     usage: Mapping[str, Any] | None = None,
     logprobs: Any = None,
-    model: str = "openai/gpt-oss-120b",
+    model: str = MODEL,
     **top: Any,
 ) -> dict[str, Any]:
     """A non-streamed completion with extra message fields and top-level keys."""
-    body = completion(content, tool_calls=tool_calls, usage=usage, model=model)
-    body["choices"][0]["message"].update(message or {})
+    body = completion(
+        content, tool_calls=tool_calls, usage=usage, model=model, message=message
+    )
     body["choices"][0]["logprobs"] = logprobs
     body.update(top)
     return body
@@ -48,7 +49,7 @@ def answer_body(
 def answer_events(
     *deltas: Mapping[str, Any],
     usage: Mapping[str, Any] | None = None,
-    model: str = "openai/gpt-oss-120b",
+    model: str = MODEL,
     finish_reason: str = "stop",
     **top: Any,
 ) -> list[dict[str, Any]]:

@@ -31,7 +31,8 @@ from langchain_core.messages import AIMessage
 from langchain_core.tools import BaseTool, StructuredTool
 from pydantic import BaseModel, create_model
 
-from tests.unit import _recorded_failures as rec
+from . import recorded_failures as rec
+from . import wire
 
 __all__ = [
     "SCENARIOS",
@@ -42,7 +43,7 @@ __all__ = [
     "run_task_async",
 ]
 
-MODEL = "openai/gpt-oss-120b"
+MODEL = wire.MODEL
 FAILED = (
     "Failed to call a function. Please adjust your prompt. See "
     "'failed_generation' for more details."
@@ -80,12 +81,10 @@ class Scenario:
 
 
 def _error(message: str, failed_generation: Any) -> dict[str, Any]:
-    return {
-        "message": message,
-        "type": "invalid_request_error",
-        "code": "tool_use_failed",
-        "failed_generation": failed_generation,
-    }
+    body = wire.error_body(
+        message, code="tool_use_failed", failed_generation=failed_generation
+    )
+    return dict(body["error"])
 
 
 def _recorded_error(body_text: str) -> dict[str, Any]:
@@ -306,52 +305,44 @@ def expected_result(scenario: Scenario) -> str:
 _ids = itertools.count(1)
 
 
+_USAGE = {"prompt_tokens": 300, "completion_tokens": 20, "total_tokens": 320}
+# The simulated answers' fields (no system fingerprint), as tests read them.
+_SIM: dict[str, Any] = {
+    "model": MODEL,
+    "created": 1_771_434_740,
+    "system_fingerprint": None,
+    "x_groq_id": "req_sim",
+}
+
+
 def _completion(message: dict[str, Any], finish_reason: str) -> dict[str, Any]:
-    return {
-        "id": f"chatcmpl-sim-{next(_ids)}",
-        "object": "chat.completion",
-        "created": 1_771_434_740,
-        "model": MODEL,
-        "choices": [
-            {
-                "index": 0,
-                "message": {"role": "assistant", **message},
-                "finish_reason": finish_reason,
-                "logprobs": None,
-            }
-        ],
-        "usage": {"prompt_tokens": 300, "completion_tokens": 20, "total_tokens": 320},
-        "x_groq": {"id": "req_sim"},
-    }
+    body = wire.completion(
+        message.get("content"),
+        tool_calls=message.get("tool_calls"),
+        finish_reason=finish_reason,
+        usage=_USAGE,
+        response_id=f"chatcmpl-sim-{next(_ids)}",
+        **_SIM,
+    )
+    if "content" not in message:
+        # A call comes without `content`, as in Groq's recorded answers
+        # (recorded_failures.FIXED_CALL_200).
+        del body["choices"][0]["message"]["content"]
+    return body
 
 
 def _chunk(
     response_id: str, delta: dict[str, Any], finish_reason: str | None = None
 ) -> str:
-    data: dict[str, Any] = {
-        "id": response_id,
-        "object": "chat.completion.chunk",
-        "created": 1_771_434_740,
-        "model": MODEL,
-        "choices": [
-            {
-                "index": 0,
-                "delta": delta,
-                "finish_reason": finish_reason,
-                "logprobs": None,
-            }
-        ],
-    }
-    if finish_reason is not None:
-        data["x_groq"] = {
-            "id": "req_sim",
-            "usage": {
-                "prompt_tokens": 300,
-                "completion_tokens": 20,
-                "total_tokens": 320,
-            },
-        }
-    return f"data: {json.dumps(data)}\n\n"
+    data = wire.chunk(
+        delta,
+        finish_reason=finish_reason,
+        # Usage (in `x_groq`) on the last chunk only.
+        usage=_USAGE if finish_reason is not None else None,
+        response_id=response_id,
+        **_SIM,
+    )
+    return wire.sse([data], done=False)
 
 
 def _stream_id() -> str:
