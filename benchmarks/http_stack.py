@@ -11,8 +11,9 @@ lines by hand (bytes split on LF, each line decoded). No LangChain, no gate.
 
 Contenders (one server port each, so connections are counted per contender on
 the server side): httpx 0.28.1 with public configuration only, httpx2 with its
-defaults, httpx2 with the same Limits, and, for reference only, httpx with the
-package's current `_pool.install` (the row goes when `_pool.py` does).
+defaults, and httpx2 with the same Limits. (The decision's run also had, for
+reference only, httpx with the package's former `_pool.py`; that row went
+with the module, its numbers stay in results/http_stack.json.)
 Timed scenarios run interleaved in rounds, the contender order rotated each
 round, in this one process; the canned server (`canned_server.py`) runs in its
 own process. See the "HTTP stack" section of benchmarks/README.md.
@@ -27,7 +28,6 @@ import datetime as dt
 import gc
 import importlib
 import importlib.metadata
-import importlib.util
 import json
 import multiprocessing
 import os
@@ -64,7 +64,6 @@ class Contender:
     label: str
     module: str  # "httpx" or "httpx2"
     limits: tuple[int, int, float] | None  # None: the library's default Limits
-    pool_install: bool = False
 
 
 CONTENDERS = (
@@ -81,33 +80,7 @@ CONTENDERS = (
         "httpx2",
         (100, 100, 4.0),
     ),
-    Contender(
-        "httpx-pool",
-        "httpx + current _pool.install, Limits(100, 20, 4) (reference only)",
-        "httpx",
-        (100, 20, 4.0),
-        pool_install=True,
-    ),
 )
-
-_pool_module: ModuleType | None = None
-
-
-def _load_pool() -> ModuleType:
-    """The package's current `_pool` (only for the comparison row)."""
-    global _pool_module
-    if _pool_module is None:
-        try:
-            from langchain_synaptic_groq import _pool
-        except Exception:
-            path = ROOT / "langchain_synaptic_groq" / "_pool.py"
-            spec = importlib.util.spec_from_file_location("_pool_reference", path)
-            if spec is None or spec.loader is None:
-                raise
-            _pool = importlib.util.module_from_spec(spec)
-            spec.loader.exec_module(_pool)
-        _pool_module = _pool
-    return _pool_module
 
 
 def make_client(c: Contender, *, asynchronous: bool) -> Any:
@@ -120,11 +93,7 @@ def make_client(c: Contender, *, asynchronous: bool) -> Any:
             max_keepalive_connections=keep,
             keepalive_expiry=expiry,
         )
-    client = (mod.AsyncClient if asynchronous else mod.Client)(**kw)
-    if c.pool_install and not _load_pool().install(client):
-        msg = "_pool.install declined this client"
-        raise RuntimeError(msg)
-    return client
+    return (mod.AsyncClient if asynchronous else mod.Client)(**kw)
 
 
 # --------------------------------------------------------------------------- #
@@ -1124,9 +1093,9 @@ def decide(runs: list[dict[str, Any]]) -> dict[str, Any]:
        cancellation storm, no failed burst or later request.
     2. Keeps its connections: none opened by the 100-in-flight batches or by
        the burst after a short idle (every slot kept alive).
-    3. Of the contenders left (not the reference-only `_pool` row), the one
-       with the lowest geometric mean of the four timed cost ratios wins, if
-       none of its ratios is above SLOWER_LIMIT.
+    3. Of the contenders left, the one with the lowest geometric mean of the
+       four timed cost ratios wins, if none of its ratios is above
+       SLOWER_LIMIT.
     """
     rows: dict[str, dict[str, Any]] = {}
     for c in CONTENDERS:
@@ -1166,10 +1135,7 @@ def decide(runs: list[dict[str, Any]]) -> dict[str, Any]:
     candidates = [
         k
         for k, row in rows.items()
-        if not next(c for c in CONTENDERS if c.key == k).pool_install
-        and row["correct"]
-        and row["keeps_connections"]
-        and row["within_speed_limit"]
+        if row["correct"] and row["keeps_connections"] and row["within_speed_limit"]
     ]
     winner = min(candidates, key=lambda k: rows[k]["geomean_ratio"], default=None)
     return {"rule": decide.__doc__, "rows": rows, "winner": winner}

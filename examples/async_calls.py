@@ -1,6 +1,6 @@
 """Async: ainvoke, astream and many calls in flight on one event loop.
 
-The async methods use httpx.AsyncClient natively (no threads).
+The async methods use httpx2.AsyncClient natively (no threads).
 
 Groq when GROQ_API_KEY is set; or the local llama.cpp server:
     python scripts/local_server.py run -- python examples/async_calls.py

@@ -68,6 +68,7 @@ DRAIN_BYTES = 64 * 1024
 DRAIN_SECONDS = 0.25
 _CODE_TOO_LARGE = "response_too_large"
 _NOT_JSON = object()
+_NO_HEADERS = httpx2.Headers()  # before the head arrived; never changed
 # Server-sent events end a line with CRLF, LF or CR, and nothing else: not
 # the other breaks `str.splitlines` knows (U+2028, U+0085, ...), which JSON
 # strings may hold unescaped. Neither byte occurs inside a UTF-8 sequence, so
@@ -270,7 +271,7 @@ class Exchange:
         self._body = _Body()
         self._drained = 0
         self.status = 0
-        self.headers: Mapping[str, str] = httpx2.Headers()
+        self.headers: Mapping[str, str] = _NO_HEADERS
         self.lines: SSELines | None = None
 
     def __repr__(self) -> str:
