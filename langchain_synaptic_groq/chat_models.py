@@ -645,17 +645,6 @@ class ChatGroqSynaptic(BaseChatModel):
             return self.retry_config
         return default_retry_config(self.max_retries + 1)
 
-    def _pace(self, body: dict[str, Any]) -> Paced:
-        """This request's attempts through the shared rate-limit pacer."""
-        return Paced(
-            body,
-            api_key=self.api_key,
-            base_url=self.base_url,
-            pace=self.pace_requests,
-            retry=self._retry(),
-            clamp=self.clamp_max_tokens,
-        )
-
     def without_retries(self) -> ChatGroqSynaptic:
         """This model with its own retries off, sharing its HTTP transport.
 
@@ -669,6 +658,17 @@ class ChatGroqSynaptic(BaseChatModel):
             return self
         self._get_transport()  # built once, shared with the copy
         return self.model_copy(update={"max_retries": 0, "retry_config": None})
+
+    def _pace(self, body: dict[str, Any]) -> Paced:
+        """This request's attempts through the shared rate-limit pacer."""
+        return Paced(
+            body,
+            api_key=self.api_key,
+            base_url=self.base_url,
+            pace=self.pace_requests,
+            retry=self._retry(),
+            clamp=self.clamp_max_tokens,
+        )
 
     def _tool_use_plan(
         self, body: dict[str, Any], kwargs: dict[str, Any]
@@ -1119,7 +1119,6 @@ class ChatGroqSynaptic(BaseChatModel):
             The comparison, as `check_models` returns it.
         """
         return compare_records(await self.alist_models())
-
 
     # -- Groq's Batch API ------------------------------------------------------
 
