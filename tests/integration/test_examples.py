@@ -40,9 +40,10 @@ EXPECTED: dict[str, list[str]] = {
     "async_calls.py": ["ainvoke: ", "astream: ", "gather: ", "abatch: 3 answers"],
     "chain.py": [],
     "config.py": [
-        "llama-3.3-70b-versatile 131072 32768",
+        "openai/gpt-oss-120b production 131072 65536",
         "tools: True vision: False",
-        "gpt-oss-20b reasons: True",
+        "qwen3.8 sees images: True",
+        "llama-3.3-70b-versatile shut_down -> openai/gpt-oss-120b",
         "GroqModel.custom('my-fine-tune')",
         "api_key=SecretStr('**********')",
     ],
@@ -73,21 +74,30 @@ EXPECTED: dict[str, list[str]] = {
     ],
     "reasoning.py": ["answer: ", "reasoning: ", "block types: "],
     "vision.py": [
-        "vision models: ['meta-llama/llama-4-scout-17b-16e-instruct'",
-        "refused: llama-3.3-70b-versatile does not accept images on Groq",
+        "vision models: ['qwen/qwen3.8-27b']",
+        "refused: openai/gpt-oss-120b does not accept images on Groq",
         "answer: ",
     ],
     "service_tier.py": ["served by tier: ", "served by tier (auto): "],
+    "batch.py": [],
+    "token_budget.py": [
+        "pacing: True off: True",
+        "clamp: True flex fallback: ",
+        "too large: ",
+    ],
     "models.py": [
         "served: ",
-        "known: openai/gpt-oss-120b context=131072 reasoning=True",
+        "known: qwen/qwen3.8-27b preview context=131042 reasoning=True",
+        "known: openai/gpt-oss-120b production context=131072 reasoning=True",
+        "registry checked on: 2026-12-01",
+        "in the registry, not served here: ",
         "profile: {'max_input_tokens': 131072, 'reasoning_output': True}",
         "estimated prompt tokens: ",
         "billed prompt tokens: ",
     ],
     "builtin_tools.py": [
         "gpt-oss-20b built-in tools: ('browser_search', 'code_interpreter')",
-        "warning: llama-3.1-8b-instant does not offer Groq's built-in",
+        "warning: qwen/qwen3.8-27b does not offer Groq's built-in",
         "answer: ",
     ],
     "migrate_from_chatgroq.py": ["'model_provider'"],
@@ -106,6 +116,8 @@ EXPECTED_LOCAL: dict[str, list[str]] = {
     "builtin_tools.py": ["answer: (skipped: the local server has no built-in tools)"],
     "structured_output.py": ["method=json_schema: City("],
     "service_tier.py": ["served by tier: None"],
+    "batch.py": ["batch: (skipped: the local server has no Batch API)"],
+    "token_budget.py": ["too large: (skipped: the local server has no rate limits)"],
 }
 
 EXPECTED_GROQ: dict[str, list[str]] = {
