@@ -13,11 +13,13 @@ from __future__ import annotations
 
 import importlib
 import json
+import os
 import re
 import ssl
 from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import cache
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
@@ -64,6 +66,13 @@ CONTENDERS: tuple[Contender, ...] = (
         "langchain_synaptic_groq",
     ),
     Contender(
+        "baseline",
+        "ChatGroqSynaptic (baseline)",
+        "langchain_synaptic_groq.ChatGroqSynaptic from a git worktree of an earlier "
+        "commit (run.py --baseline REF; the label names the commit)",
+        "langchain_synaptic_groq",
+    ),
+    Contender(
         "groq", "ChatGroq", "langchain_groq.ChatGroq (groq SDK)", "langchain_groq"
     ),
     Contender(
@@ -84,6 +93,10 @@ CONTENDERS: tuple[Contender, ...] = (
 )
 BY_KEY = {c.key: c for c in CONTENDERS}
 REFERENCE = "groq"
+BASELINE = "baseline"
+"""Measured only with ``run.py --baseline REF``, never by default."""
+PACKAGE_KEYS = ("synaptic", BASELINE)
+"""Both import ``langchain_synaptic_groq``: never in one process."""
 FLOOR_PARTS = ("httpx", "core")
 FLOOR_IMPORT = "langchain_core.language_models.chat_models, httpx, tenacity"
 """The import floor: what a chat model on httpx + tenacity cannot avoid loading."""
@@ -387,6 +400,35 @@ class ContenderUnavailableError(Exception):
     """The contender cannot be built here (e.g. the package does not import)."""
 
 
+def _package_model_class(key: str) -> Any:
+    """``ChatGroqSynaptic`` from the copy ``key`` measures, or raise.
+
+    ``synaptic`` is the work tree's package, ``baseline`` the one in the
+    directory named by ``BENCH_PACKAGE_ROOT`` (the worker put it first on
+    ``sys.path``). Where the module really came from is checked: an editable
+    install or a stale ``sys.path`` entry would otherwise measure the wrong
+    version without a sign.
+
+    Raises:
+        ContenderUnavailableError: If the package does not import.
+        children.WrongPackageError: If it came from another copy.
+    """
+    import children
+
+    root_text = os.environ.get(children.PACKAGE_ROOT_VAR)
+    if key == BASELINE and not root_text:
+        msg = f"the baseline needs {children.PACKAGE_ROOT_VAR} (run.py --baseline)"
+        raise children.WrongPackageError(msg)
+    root = Path(root_text) if key == BASELINE and root_text else children.REPO_ROOT
+    try:
+        module = importlib.import_module(children.PACKAGE)
+        cls: Any = module.ChatGroqSynaptic
+    except Exception as exc:
+        raise ContenderUnavailableError(f"{type(exc).__name__}: {exc}") from exc
+    children.check_origin(module.__file__, root)
+    return cls
+
+
 def factory(key: str, host_url: str) -> Callable[[], ToolBindable]:
     """Return a zero-argument constructor for contender ``key``.
 
@@ -394,12 +436,8 @@ def factory(key: str, host_url: str) -> Callable[[], ToolBindable]:
     an import failure raises :class:`ContenderUnavailableError` with the reason.
     """
     openai_base = f"{host_url}/openai/v1"
-    if key == "synaptic":
-        try:
-            module = importlib.import_module("langchain_synaptic_groq")
-            cls: Any = module.ChatGroqSynaptic
-        except Exception as exc:
-            raise ContenderUnavailableError(f"{type(exc).__name__}: {exc}") from exc
+    if key in PACKAGE_KEYS:
+        cls = _package_model_class(key)
         return lambda: cls(
             model=MODEL, api_key=API_KEY, base_url=openai_base, max_retries=MAX_RETRIES
         )

@@ -48,6 +48,7 @@ from types import ModuleType
 from typing import Any
 
 import canned_server as cs
+from children import child_env
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
@@ -784,14 +785,6 @@ _LOADED = (
     "print(json.dumps(sorted(n for n in ('httpx', 'httpx2', 'httpcore', 'httpcore2') "
     "if n in sys.modules)))"
 )
-
-
-def child_env() -> dict[str, str]:
-    env = dict(os.environ)
-    for name in ("LANGSMITH_TRACING", "LANGCHAIN_TRACING_V2", "LANGCHAIN_TRACING"):
-        env[name] = "false"
-    env.setdefault("PYTHONWARNINGS", "ignore")
-    return env
 
 
 def _importtime_us(code: str, modules: tuple[str, ...], env: dict[str, str]) -> float:

@@ -8,11 +8,12 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from contenders import BY_KEY, FLOOR_PARTS, REFERENCE
+from contenders import BASELINE, BY_KEY, FLOOR_PARTS, REFERENCE
 from scenarios import SCENARIOS, Counts, Scenario
 
 FLOOR = "floor"
-INTEGRATIONS = ("synaptic", "groq", "openai")
+INTEGRATIONS = ("synaptic", BASELINE, "groq", "openai")
+HEAD = "synaptic"
 
 
 def _cost(scenario: Scenario, value: float) -> float:
@@ -52,6 +53,24 @@ def ratio(
     return cost / ref_cost
 
 
+def paired_ratio(
+    scenario: Scenario, values: Sequence[float], reference: Sequence[float]
+) -> float | None:
+    """Median of the per-round cost ratios, or None unless rounds pair up.
+
+    Each round's value over the reference's in the same round (the same
+    repetition, for import): a busy spell of the shared machine then weighs on
+    both sides of a ratio, where the ratio of medians can pair a quiet round
+    with a busy one.
+    """
+    if not values or len(values) != len(reference):
+        return None
+    ratios = [ratio(scenario, v, r) for v, r in zip(values, reference, strict=True)]
+    if any(r is None for r in ratios):
+        return None
+    return statistics.median(r for r in ratios if r is not None)
+
+
 def aggregate(
     samples: Mapping[str, Mapping[str, Sequence[float]]],
 ) -> dict[str, dict[str, Any]]:
@@ -76,6 +95,14 @@ def aggregate(
                 "ratio_vs_chatgroq": ratio(scenario, medians[key], reference),
                 "ratio_vs_floor": ratio(scenario, medians[key], floor),
             }
+            if key == HEAD and medians.get(BASELINE) is not None:
+                # The package now against itself at the baseline commit.
+                values[key]["ratio_vs_baseline"] = ratio(
+                    scenario, medians[key], medians[BASELINE]
+                )
+                values[key]["ratio_vs_baseline_paired"] = paired_ratio(
+                    scenario, vals, per_contender[BASELINE]
+                )
         out[scenario.key] = {
             "title": scenario.title,
             "unit": scenario.unit,
@@ -151,7 +178,8 @@ def render(result: Mapping[str, Any]) -> str:
         status = statuses[key]["status"]
         return "n/a" if status != "ok" else "error"
 
-    header = ["scenario", "unit", *(BY_KEY[k].label for k in shown), "floor"]
+    label = {key: str(statuses[key]["label"]) for key in shown}
+    header = ["scenario", "unit", *(label[k] for k in shown), "floor"]
     rows = []
     for scenario in run:
         block = scenarios[scenario.key]
@@ -167,7 +195,7 @@ def render(result: Mapping[str, Any]) -> str:
 
     integrations = [k for k in INTEGRATIONS if k in shown]
     ratio_header = ["scenario", "vs"]
-    ratio_header += [BY_KEY[k].label for k in integrations]
+    ratio_header += [label[k] for k in integrations]
     ratio_header += ["raw httpx", "zero-cost core", "floor"]
     ratio_rows = []
     for scenario in run:
@@ -192,15 +220,43 @@ def render(result: Mapping[str, Any]) -> str:
         _table(ratio_header, ratio_rows),
         "",
     ]
+    if HEAD in shown and BASELINE in shown:
+        parts += _baseline_table(run, scenarios, counts, label)
     for key in shown:
         status = statuses[key]
         if status["status"] != "ok":
-            parts.append(
-                f"{BY_KEY[key].label}: {status['status']} - {status['reason']}"
-            )
+            parts.append(f"{label[key]}: {status['status']} - {status['reason']}")
         for scenario_key, message in status.get("errors", {}).items():
-            parts.append(f"{BY_KEY[key].label} / {scenario_key}: ERROR {message}")
+            parts.append(f"{label[key]} / {scenario_key}: ERROR {message}")
     return "\n".join(parts).rstrip() + "\n"
+
+
+def _baseline_table(
+    run: Sequence[Scenario],
+    scenarios: Mapping[str, Mapping[str, Any]],
+    counts: Counts,
+    label: Mapping[str, str],
+) -> list[str]:
+    rows = []
+    for scenario in run:
+        if not scenario.ratios:
+            continue
+        head = scenarios[scenario.key]["values"].get(HEAD, {})
+        rows.append(
+            [
+                scenario_title(scenario, counts),
+                scenario.unit,
+                _fmt_ratio(head.get("ratio_vs_baseline")),
+                _fmt_ratio(head.get("ratio_vs_baseline_paired")),
+            ]
+        )
+    header = ["scenario", "unit", "medians", "paired (median of rounds)"]
+    return [
+        f"{label[HEAD]} (work tree) vs {label[BASELINE]}: cost ratios, < 1 = "
+        "the work tree is cheaper or faster:",
+        _table(header, rows),
+        "",
+    ]
 
 
 def write_chart(result: Mapping[str, Any], path: Path) -> str:
@@ -215,7 +271,8 @@ def write_chart(result: Mapping[str, Any], path: Path) -> str:
 
     counts = Counts(**result["meta"]["counts"])
     scenarios: Mapping[str, Mapping[str, Any]] = result["scenarios"]
-    series_keys = [k for k in BY_KEY if k != REFERENCE] + [FLOOR]
+    statuses: Mapping[str, Mapping[str, Any]] = result["contenders"]
+    series_keys = [k for k in BY_KEY if k != REFERENCE and k in statuses] + [FLOOR]
     groups = set(result["meta"]["groups"])
     chart_scenarios = [s for s in SCENARIOS if s.ratios and s.group in groups]
     series: dict[str, list[float]] = {}
@@ -241,7 +298,9 @@ def write_chart(result: Mapping[str, Any], path: Path) -> str:
             i + (index - (len(series) - 1) / 2) * width for i in range(len(points))
         ]
         label = (
-            "floor (raw httpx + zero-cost core)" if key == FLOOR else BY_KEY[key].label
+            "floor (raw httpx + zero-cost core)"
+            if key == FLOOR
+            else str(statuses[key]["label"])
         )
         bars = ax.bar(offsets, points, width, label=label)
         ax.bar_label(

@@ -2,6 +2,7 @@
 
     python benchmarks/run.py            # full run (a few minutes)
     python benchmarks/run.py --smoke    # every scenario, tiny counts, sanity-checked
+    python benchmarks/run.py --baseline 2a73706   # plus the package as it was then
 
 See benchmarks/README.md for what each number means.
 """
@@ -29,7 +30,16 @@ from typing import Any
 
 import report
 from canned_server import running_server
+from children import (
+    Baseline,
+    WrongPackageError,
+    baseline_worktree,
+    child_env,
+    import_cwd,
+    verify_import,
+)
 from contenders import (
+    BASELINE,
     BY_KEY,
     CONTENDERS,
     FLOOR_IMPORT,
@@ -53,6 +63,7 @@ PACKAGES = (
     "pydantic",
 )
 
+DEFAULT_KEYS = [key for key in BY_KEY if key != BASELINE]
 PYTHON = "python"
 LAZY_BASELINE = "lazy_baseline"
 Samples = dict[str, dict[str, list[float]]]
@@ -63,29 +74,20 @@ def log(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
 
 
-def child_env() -> dict[str, str]:
-    """Environment for every child: no tracing, no proxy for loopback."""
-    env = dict(os.environ)
-    for name in ("LANGSMITH_TRACING", "LANGCHAIN_TRACING_V2", "LANGCHAIN_TRACING"):
-        env[name] = "false"
-    no_proxy = ",".join(filter(None, [env.get("NO_PROXY", ""), "127.0.0.1,localhost"]))
-    env["NO_PROXY"] = env["no_proxy"] = no_proxy
-    env.setdefault("PYTHONWARNINGS", "ignore")
-    return env
-
-
 # --------------------------------------------------------------------------- #
 # Import time                                                                  #
 # --------------------------------------------------------------------------- #
 
 
-def _time_import(module: str) -> tuple[float | None, str]:
+def _time_import(
+    module: str, package_root: Path | None = None
+) -> tuple[float | None, str]:
     code = f"import {module}" if module != "pass" else "pass"
     start = time.perf_counter()
     proc = subprocess.run(
         [sys.executable, "-c", code],
-        cwd=REPO_ROOT,
-        env=child_env(),
+        cwd=import_cwd(package_root),
+        env=child_env(package_root),
         capture_output=True,
         text=True,
         check=False,
@@ -98,12 +100,17 @@ def _time_import(module: str) -> tuple[float | None, str]:
 
 
 def measure_imports(
-    keys: Sequence[str], reps: int, *, warmup: bool = True
+    keys: Sequence[str],
+    reps: int,
+    *,
+    warmup: bool = True,
+    baseline_root: Path | None = None,
 ) -> tuple[dict[str, list[float]], dict[str, str]]:
     """Whole-process ``python -c "import X"`` wall time, ``reps`` times each.
 
     Targets are interleaved (one of each per repetition), after an untimed
-    warm-up round that also compiles byte code and fills the page cache.
+    warm-up round that also compiles byte code and fills the page cache. The
+    baseline's import runs in its worktree (``baseline_root``).
     """
     targets = {key: BY_KEY[key].import_module for key in keys}
     targets[report.FLOOR] = FLOOR_IMPORT
@@ -115,7 +122,8 @@ def measure_imports(
         for key, module in targets.items():
             if key in failures:
                 continue
-            value, error = _time_import(module)
+            root = baseline_root if key == BASELINE else None
+            value, error = _time_import(module, root)
             if value is None:
                 failures[key] = error
             elif rep >= 0:
@@ -136,6 +144,8 @@ class WorkerJob:
     host_url: str
     timeout_s: float
     profile_dir: Path | None = None
+    package_root: Path | None = None
+    """Where the worker imports the package from (the baseline's worktree)."""
 
 
 def run_worker(job: WorkerJob) -> list[dict[str, Any]]:
@@ -162,7 +172,7 @@ def run_worker(job: WorkerJob) -> list[dict[str, Any]]:
             proc = subprocess.run(
                 command,
                 cwd=REPO_ROOT,
-                env=child_env(),
+                env=child_env(job.package_root),
                 capture_output=True,
                 text=True,
                 timeout=job.timeout_s,
@@ -188,11 +198,12 @@ def _failed(keys: Sequence[str], reason: str) -> list[dict[str, Any]]:
 class Collector:
     """Everything measured so far: samples per scenario/contender, statuses."""
 
-    def __init__(self, keys: Sequence[str]) -> None:
+    def __init__(self, keys: Sequence[str], labels: dict[str, str]) -> None:
         self.samples: Samples = defaultdict(lambda: defaultdict(list))
+        self.labels = labels
         self.statuses: dict[str, dict[str, Any]] = {
             key: {
-                "label": BY_KEY[key].label,
+                "label": labels[key],
                 "status": "ok",
                 "reason": None,
                 "errors": {},
@@ -253,8 +264,8 @@ def smoke_problems(
     problems: list[str] = []
     statuses = result["contenders"]
     for key in keys:
-        label = BY_KEY[key].label
         status = statuses[key]
+        label = status["label"]
         if status["status"] == "unavailable":
             if key in require:
                 problems.append(f"{label}: unavailable ({status['reason']})")
@@ -353,8 +364,14 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     )
     parser.add_argument(
         "--contenders",
-        default=",".join(BY_KEY),
-        help=f"comma-separated subset of {','.join(BY_KEY)} (default: all)",
+        default=",".join(DEFAULT_KEYS),
+        help=f"comma-separated subset of {','.join(DEFAULT_KEYS)} (default: all)",
+    )
+    parser.add_argument(
+        "--baseline",
+        metavar="REF",
+        help="also measure the package as it was at git commit REF (a detached "
+        "worktree in a temporary directory), as the contender 'baseline'",
     )
     parser.add_argument(
         "--skip-import", action="store_true", help="skip import-time scenario"
@@ -385,13 +402,18 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         metavar="CONTENDER",
         choices=sorted(BY_KEY),
         help="instead of benchmarking, run one timing round of CONTENDER under "
-        "pyinstrument and write HTML/text profiles to OUTPUT_DIR/profiles/",
+        "pyinstrument and write HTML/text profiles to OUTPUT_DIR/profiles/ "
+        "('baseline' needs --baseline)",
     )
     args = parser.parse_args(argv)
     keys = [k.strip() for k in args.contenders.split(",") if k.strip()]
-    unknown = [k for k in keys if k not in BY_KEY]
+    unknown = [k for k in keys if k not in DEFAULT_KEYS]
     if unknown:
-        parser.error(f"unknown contender(s) {unknown}; choose from {list(BY_KEY)}")
+        parser.error(f"unknown contender(s) {unknown}; choose from {DEFAULT_KEYS}")
+    if args.baseline:
+        keys.append(BASELINE)
+    elif args.profile == BASELINE:
+        parser.error("--profile baseline needs --baseline REF")
     args.keys = [c.key for c in CONTENDERS if c.key in keys]
     if args.rounds < 1:
         parser.error("--rounds must be at least 1")
@@ -407,25 +429,44 @@ def _groups(args: argparse.Namespace) -> set[str]:
     return {group for group, skip in skipped.items() if not skip}
 
 
+def labels(keys: Sequence[str], baseline: Baseline | None) -> dict[str, str]:
+    """Row labels: the baseline's names its commit."""
+    return {
+        key: baseline.label if key == BASELINE and baseline else BY_KEY[key].label
+        for key in keys
+    }
+
+
 def collect(
-    args: argparse.Namespace, counts: Counts, groups: set[str], host_url: str
+    args: argparse.Namespace,
+    counts: Counts,
+    groups: set[str],
+    host_url: str,
+    baseline: Baseline | None,
 ) -> Collector:
     """Run the import-time subprocesses and the worker processes."""
     keys: list[str] = args.keys
-    data = Collector(keys)
+    data = Collector(keys, labels(keys, baseline))
     worker_timeout = 300.0 if args.smoke else 1800.0
+    baseline_root = baseline.root if baseline else None
 
     def execute(mode: str, order: Sequence[str], what: str) -> None:
         live = data.live(order)
-        if not live:
-            return
-        t0 = time.perf_counter()
-        reports = run_worker(WorkerJob(live, mode, counts, host_url, worker_timeout))
-        data.add_reports(reports)
-        summary = ", ".join(
-            f"{BY_KEY[r['contender']].label}: {r['status']}" for r in reports
-        )
-        log(f"{what} ({time.perf_counter() - t0:.1f} s): {summary}")
+        # The baseline imports the same module name: a worker of its own.
+        batches = [
+            [k for k in live if k != BASELINE],
+            [k for k in live if k == BASELINE],
+        ]
+        for batch in filter(None, batches):
+            root = baseline_root if batch == [BASELINE] else None
+            job = WorkerJob(batch, mode, counts, host_url, worker_timeout, None, root)
+            t0 = time.perf_counter()
+            reports = run_worker(job)
+            data.add_reports(reports)
+            summary = ", ".join(
+                f"{data.labels[r['contender']]}: {r['status']}" for r in reports
+            )
+            log(f"{what} ({time.perf_counter() - t0:.1f} s): {summary}")
 
     if "import" in groups:
         log(f"import time: {counts.import_reps} x python -c 'import X' per module")
@@ -436,7 +477,11 @@ def collect(
             pending = None
             if "import" in groups:
                 pending = background.submit(
-                    measure_imports, keys, counts.import_reps, warmup=False
+                    measure_imports,
+                    keys,
+                    counts.import_reps,
+                    warmup=False,
+                    baseline_root=baseline_root,
                 )
             modes = [g for g in ("timing", "memory") if g in groups]
             if modes:
@@ -447,7 +492,9 @@ def collect(
         return data
 
     if "import" in groups:
-        data.add_imports(measure_imports(keys, counts.import_reps))
+        data.add_imports(
+            measure_imports(keys, counts.import_reps, baseline_root=baseline_root)
+        )
     if "timing" in groups:
         for round_index in range(args.rounds):
             for key in rotated(keys, round_index):
@@ -515,9 +562,14 @@ def emit(result: dict[str, Any], output_dir: Path, *, chart: bool) -> None:
     print(f"total time: {meta['duration_s']} s")
 
 
-def profile(args: argparse.Namespace, counts: Counts, host_url: str) -> int:
+def profile(
+    args: argparse.Namespace, counts: Counts, host_url: str, baseline: Baseline | None
+) -> int:
     profile_dir = args.output_dir / "profiles"
-    job = WorkerJob([args.profile], "timing", counts, host_url, 1800.0, profile_dir)
+    root = baseline.root if baseline and args.profile == BASELINE else None
+    job = WorkerJob(
+        [args.profile], "timing", counts, host_url, 1800.0, profile_dir, root
+    )
     (rep,) = run_worker(job)
     problems = [rep["reason"], *rep["errors"].values()]
     log(f"profile run: {rep['status']} {' | '.join(filter(None, problems))}")
@@ -527,6 +579,20 @@ def profile(args: argparse.Namespace, counts: Counts, host_url: str) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
+    if not args.baseline:
+        return measure(args, None)
+    try:
+        with baseline_worktree(args.baseline) as baseline:
+            module_file = verify_import(baseline.root, child_env(baseline.root))
+            log(f"baseline {baseline.ref} = {baseline.sha}: {module_file}")
+            return measure(args, baseline)
+    except (RuntimeError, WrongPackageError) as exc:
+        print(f"BASELINE FAILED: {exc}", file=sys.stderr)
+        return 1
+
+
+def measure(args: argparse.Namespace, baseline: Baseline | None) -> int:
+    """The benchmark proper (after the baseline's worktree, if any, is ready)."""
     started = time.perf_counter()
     counts = SMOKE if args.smoke else FULL
     groups = _groups(args)
@@ -548,9 +614,15 @@ def main(argv: Sequence[str] | None = None) -> int:
             os.sched_setaffinity(0, client_cpus)
         log(f"canned Groq server: {server.openai_base_url} (pid {server.process.pid})")
         if args.profile:
-            return profile(args, counts, server.host_url)
-        data = collect(args, counts, groups, server.host_url)
+            return profile(args, counts, server.host_url, baseline)
+        data = collect(args, counts, groups, server.host_url, baseline)
 
+    if baseline is not None:
+        environment["baseline"] = {
+            "ref": baseline.ref,
+            "sha": baseline.sha,
+            "label": baseline.label,
+        }
     result = build_result(args, counts, groups, data, environment)
     result["meta"]["duration_s"] = round(time.perf_counter() - started, 1)
     emit(result, args.output_dir, chart=not args.no_chart)
@@ -566,6 +638,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             print("SMOKE FAILED:\n  " + "\n  ".join(problems))
             return 1
         print("smoke OK: every scenario produced a sane number")
+    elif baseline is not None:
+        status = result["contenders"][BASELINE]
+        problems = [status["reason"], *status["errors"].values()]
+        if status["status"] != "ok" or status["errors"]:
+            print(f"BASELINE FAILED: {' | '.join(filter(None, problems))}")
+            return 1
     return 0
 
 

@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
+import children
 import contenders
 from contenders import ChatLike, ContenderUnavailableError, ToolBindable
 
@@ -513,9 +514,11 @@ def run_worker(
     profile_dir: Path | None,
 ) -> dict[str, Any]:
     # Measure the package under development from the work tree, even if an
-    # older copy is installed (sys.path[0] is this benchmarks/ directory).
-    if str(REPO_ROOT) not in sys.path:
-        sys.path.insert(1, str(REPO_ROOT))
+    # older copy is installed (sys.path[0] is this benchmarks/ directory); the
+    # baseline from its worktree instead (contenders checks which one came).
+    root = os.environ.get(children.PACKAGE_ROOT_VAR) or str(REPO_ROOT)
+    if root not in sys.path:
+        sys.path.insert(1, root)
     report: dict[str, Any] = {
         "contender": key,
         "status": "ok",
@@ -559,6 +562,8 @@ def main() -> None:
     unknown = [key for key in keys if key not in contenders.BY_KEY]
     if unknown:
         parser.error(f"unknown contender(s) {unknown}")
+    if all(key in keys for key in contenders.PACKAGE_KEYS):
+        parser.error(f"{contenders.PACKAGE_KEYS} import one module: one per process")
     counts = Counts.from_json(args.counts)
     reports = [
         run_worker(key, args.host_url, args.mode, counts, args.profile_dir)
