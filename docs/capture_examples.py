@@ -3,10 +3,10 @@
 The pages show this output under "Captured from the local SmolLM2 server";
 refresh it after changing an example:
 
-    python scripts/local_server.py run -- python docs/capture_examples.py
-    python scripts/local_server.py run -- python docs/capture_examples.py invoke
+    local-llm run -- python docs/capture_examples.py
+    local-llm run -- python docs/capture_examples.py invoke
 
-Each `examples/NAME.py` is run as `local_server.py run` runs it, and its
+Each `examples/NAME.py` is run as `local-llm run` runs it, and its
 stdout and stderr (merged, in order) go to `docs/captured/NAME.txt`. Three
 more: `testing` (the `examples/testing` suite under pytest), `quickstart`
 (`scripts/quickstart.py`) and `cli` (`python -m langchain_synaptic_groq`).
@@ -23,7 +23,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"
 CAPTURED = ROOT / "docs" / "captured"
-LOCAL_API_KEY = "local-no-key"  # what scripts/local_server.py run sets
+LOCAL_API_KEY = "local-no-key"  # what `local-llm run` sets
 _GROQ_ENV = ("GROQ_API_KEY", "GROQ_API_BASE", "GROQ_BASE_URL", "SYNAPTIC_GROQ_MODEL")
 
 
@@ -58,7 +58,7 @@ def main(argv: list[str]) -> int:
     ):
         sys.stderr.write(
             "run me under the local server, so the output is what the pages say:\n"
-            "  python scripts/local_server.py run -- python docs/capture_examples.py\n"
+            "  local-llm run -- python docs/capture_examples.py\n"
         )
         return 2
     env = dict(os.environ, LANGSMITH_TRACING="false", PYTHONUNBUFFERED="1")

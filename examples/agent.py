@@ -5,7 +5,7 @@ and answers from its result; the local 135M model answers without the tool.
 The final answer is printed either way.
 
 Groq when GROQ_API_KEY is set; or the local llama.cpp server:
-    python scripts/local_server.py run -- python examples/agent.py
+    local-llm run -- python examples/agent.py
 """
 
 import os

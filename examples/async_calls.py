@@ -3,7 +3,7 @@
 The async methods use httpx2.AsyncClient natively (no threads).
 
 Groq when GROQ_API_KEY is set; or the local llama.cpp server:
-    python scripts/local_server.py run -- python examples/async_calls.py
+    local-llm run -- python examples/async_calls.py
 """
 
 import asyncio

@@ -6,7 +6,7 @@ Groq ran is in `additional_kwargs["executed_tools"]`. The local server has no
 built-in tools, so there the call is skipped.
 
 Groq when GROQ_API_KEY is set; or the local llama.cpp server:
-    python scripts/local_server.py run -- python examples/builtin_tools.py
+    local-llm run -- python examples/builtin_tools.py
 """
 
 import os
@@ -24,7 +24,7 @@ with warnings.catch_warnings(record=True) as caught:
     )
 print("warning:", caught[0].message)
 
-# Groq unless GROQ_API_BASE points elsewhere (`local_server.py run` sets it).
+# Groq unless GROQ_API_BASE points elsewhere (`local-llm run` sets it).
 if "api.groq.com" in os.environ.get("GROQ_API_BASE", "api.groq.com"):
     model = ChatGroqSynaptic(model=GroqModel.GPT_OSS_20B, max_tokens=512)
     coder = model.bind_tools([{"type": "code_interpreter"}])

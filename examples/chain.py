@@ -1,7 +1,7 @@
 """Chaining: prompt | model | parser, invoked and batched (LCEL).
 
 Groq when GROQ_API_KEY is set; or the local llama.cpp server:
-    python scripts/local_server.py run -- python examples/chain.py
+    local-llm run -- python examples/chain.py
 """
 
 import os

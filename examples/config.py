@@ -1,7 +1,7 @@
 """Configuration: GroqModel, GroqConfig's builder, and from_config.
 
 Groq when GROQ_API_KEY is set; or the local llama.cpp server:
-    python scripts/local_server.py run -- python examples/config.py
+    local-llm run -- python examples/config.py
 """
 
 import os

@@ -1,7 +1,7 @@
 """Errors: one exception class per failure, each a langchain-core ModelError.
 
 Groq when GROQ_API_KEY is set; or the local llama.cpp server:
-    python scripts/local_server.py run -- python examples/errors.py
+    local-llm run -- python examples/errors.py
 """
 
 import os

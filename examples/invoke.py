@@ -1,7 +1,7 @@
 """Invoke: one question, one answer, with token usage and response metadata.
 
 Groq when GROQ_API_KEY is set; or the local llama.cpp server:
-    python scripts/local_server.py run -- python examples/invoke.py
+    local-llm run -- python examples/invoke.py
 """
 
 import os

@@ -5,7 +5,7 @@ A small model may choose other keys than the ones asked for; the output is
 still parsed JSON.
 
 Groq when GROQ_API_KEY is set; or the local llama.cpp server:
-    python scripts/local_server.py run -- python examples/json_mode.py
+    local-llm run -- python examples/json_mode.py
 """
 
 import os

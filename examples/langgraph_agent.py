@@ -4,7 +4,7 @@ With a model that follows instructions (Groq) the graph goes model -> tools
 -> model; the local 135M model answers at once and the graph ends there.
 
 Groq when GROQ_API_KEY is set; or the local llama.cpp server:
-    python scripts/local_server.py run -- python examples/langgraph_agent.py
+    local-llm run -- python examples/langgraph_agent.py
 """
 
 import os

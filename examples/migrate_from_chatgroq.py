@@ -1,7 +1,7 @@
 """From ChatGroq: the same parameter names work; the answers say more.
 
 Groq when GROQ_API_KEY is set; or the local llama.cpp server:
-    python scripts/local_server.py run -- python examples/migrate_from_chatgroq.py
+    local-llm run -- python examples/migrate_from_chatgroq.py
 """
 
 import os

@@ -3,7 +3,7 @@
 Needs langchain-openai (in the project's test group).
 
 Groq when GROQ_API_KEY is set; or the local llama.cpp server:
-    python scripts/local_server.py run -- python examples/migrate_from_openai.py
+    local-llm run -- python examples/migrate_from_openai.py
 """
 
 import os

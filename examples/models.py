@@ -1,7 +1,7 @@
 """Models: what the server offers, what the package knows, token estimates.
 
 Groq when GROQ_API_KEY is set; or the local llama.cpp server:
-    python scripts/local_server.py run -- python examples/models.py
+    local-llm run -- python examples/models.py
 """
 
 import os

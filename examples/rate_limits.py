@@ -5,7 +5,7 @@ into `response_metadata["rate_limit"]` (and `GroqError.rate_limit` on
 errors). The local llama.cpp server sends none, so there it is absent.
 
 Groq when GROQ_API_KEY is set; or the local llama.cpp server:
-    python scripts/local_server.py run -- python examples/rate_limits.py
+    local-llm run -- python examples/rate_limits.py
 """
 
 import os

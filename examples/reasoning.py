@@ -4,14 +4,14 @@ On Groq this uses openai/gpt-oss-20b (a reasoning model). The local 135M model
 does not reason: it accepts the parameters and answers without reasoning.
 
 Groq when GROQ_API_KEY is set; or the local llama.cpp server:
-    python scripts/local_server.py run -- python examples/reasoning.py
+    local-llm run -- python examples/reasoning.py
 """
 
 import os
 
 from langchain_synaptic_groq import ChatGroqSynaptic, GroqModel
 
-# Groq unless GROQ_API_BASE points elsewhere (`local_server.py run` sets it).
+# Groq unless GROQ_API_BASE points elsewhere (`local-llm run` sets it).
 on_groq = "api.groq.com" in os.environ.get("GROQ_API_BASE", "api.groq.com")
 model = ChatGroqSynaptic(
     model=GroqModel.GPT_OSS_20B if on_groq else os.environ["SYNAPTIC_GROQ_MODEL"],

@@ -3,7 +3,7 @@
 Each retry is logged at WARNING on the "langchain_synaptic_groq" logger.
 
 Groq when GROQ_API_KEY is set; or the local llama.cpp server:
-    python scripts/local_server.py run -- python examples/retries.py
+    local-llm run -- python examples/retries.py
 """
 
 import logging

@@ -6,7 +6,7 @@ answer 498 (GroqCapacityError, retried with backoff); `auto` lets Groq pick;
 and reports no tier.
 
 Groq when GROQ_API_KEY is set; or the local llama.cpp server:
-    python scripts/local_server.py run -- python examples/service_tier.py
+    local-llm run -- python examples/service_tier.py
 """
 
 import os

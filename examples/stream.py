@@ -1,7 +1,7 @@
 """Stream: tokens as they arrive; usage and metadata on the last chunk.
 
 Groq when GROQ_API_KEY is set; or the local llama.cpp server:
-    python scripts/local_server.py run -- python examples/stream.py
+    local-llm run -- python examples/stream.py
 """
 
 import os

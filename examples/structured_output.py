@@ -6,7 +6,7 @@ server enforces it with a grammar. On other Groq models this example uses
 `function_calling` (a forced tool call), which every Groq tool model does.
 
 Groq when GROQ_API_KEY is set; or the local llama.cpp server:
-    python scripts/local_server.py run -- python examples/structured_output.py
+    local-llm run -- python examples/structured_output.py
 """
 
 import os
@@ -28,7 +28,7 @@ model = ChatGroqSynaptic(
     temperature=0,
     max_tokens=64,
 )
-# Groq unless GROQ_API_BASE points elsewhere (`local_server.py run` sets it).
+# Groq unless GROQ_API_BASE points elsewhere (`local-llm run` sets it).
 on_groq = "api.groq.com" in os.environ.get("GROQ_API_BASE", "api.groq.com")
 strict_model = model.model in (GroqModel.GPT_OSS_20B, GroqModel.GPT_OSS_120B)
 method = "json_schema" if strict_model or not on_groq else "function_calling"

@@ -6,7 +6,7 @@ so a request larger than the whole minute's budget is refused with 413
 `max_tokens` until the request fits instead.
 
 Groq when GROQ_API_KEY is set; or the local llama.cpp server:
-    python scripts/local_server.py run -- python examples/token_budget.py
+    local-llm run -- python examples/token_budget.py
 """
 
 import os
@@ -34,7 +34,7 @@ unpaced = ChatGroqSynaptic(model=model_id, pace_requests=False)
 print("pacing:", big.pace_requests, "off:", not unpaced.pace_requests)
 print("clamp:", clamped.clamp_max_tokens, "flex fallback:", flex.retry_config)
 
-# Groq unless GROQ_API_BASE points elsewhere (`local_server.py run` sets it):
+# Groq unless GROQ_API_BASE points elsewhere (`local-llm run` sets it):
 # the local server has no rate limits and a small context.
 if "api.groq.com" in os.environ.get("GROQ_API_BASE", "api.groq.com"):
     try:

@@ -5,7 +5,7 @@ local 135M model ignores tools and answers directly. Either way the loop below
 is the real one: it runs whatever tool calls come back.
 
 Groq when GROQ_API_KEY is set; or the local llama.cpp server:
-    python scripts/local_server.py run -- python examples/tools.py
+    local-llm run -- python examples/tools.py
 """
 
 import os

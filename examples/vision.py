@@ -6,7 +6,7 @@ request) and refuses images for known text-only models. The local 135M model
 takes no images, so there only the checks run and the call is skipped.
 
 Groq when GROQ_API_KEY is set; or the local llama.cpp server:
-    python scripts/local_server.py run -- python examples/vision.py
+    local-llm run -- python examples/vision.py
 """
 
 import base64
@@ -52,7 +52,7 @@ try:
 except ValueError as exc:
     print("refused:", exc)
 
-# Groq unless GROQ_API_BASE points elsewhere (`local_server.py run` sets it).
+# Groq unless GROQ_API_BASE points elsewhere (`local-llm run` sets it).
 if "api.groq.com" in os.environ.get("GROQ_API_BASE", "api.groq.com"):
     vision = ChatGroqSynaptic(model=GroqModel.QWEN3_8_27B, max_tokens=16)
     print("answer:", vision.invoke([message]).text)

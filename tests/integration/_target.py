@@ -6,13 +6,14 @@ that test modules can use it in `pytest.mark.xfail(condition, ...)`:
 - `GROQ_API_KEY` set (and not the local placeholder key): Groq itself, model
   `SYNAPTIC_GROQ_MODEL` or `openai/gpt-oss-120b`, for every test.
 - Otherwise two local llama.cpp `llama-server`s, each started for the session
-  by `scripts/local_server.py` when a test first needs it:
+  by the local LLM tool's `local_llm` fixture (`tools/local_llm`) when a
+  test first needs it:
   - `target`: SmolLM2-135M-Instruct, quick, for the protocol-level tests (or,
     when `GROQ_API_BASE` is set together with the placeholder key, as
-    `python scripts/local_server.py run -- ...` does, the server already
+    `local-llm run -- ...` does, the server already
     running there);
   - `tool_target`: Qwen2.5-Coder-1.5B-Instruct with the project's chat
-    template (`scripts/templates/qwen2.5-coder-tools.jinja`), which calls
+    template (`local_llm/templates/qwen2.5-coder-tools.jinja`), which calls
     tools, for the tool-calling, structured-output and agent tests and
     langchain-tests' standard suite (or the server `run --model
     qwen2.5-coder-1.5b` started).
@@ -25,8 +26,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 import pytest
-
-from scripts.local_server import LOCAL_API_KEY
+from local_llm import LOCAL_API_KEY
 
 __all__ = [
     "DEFAULT_GROQ_MODEL",

@@ -1,7 +1,8 @@
 """Integration tier: real LLM servers for the whole session.
 
 Groq when `GROQ_API_KEY` is set, otherwise local llama.cpp `llama-server`s
-installed and started by `scripts/local_server.py`: SmolLM2-135M-Instruct for
+installed and started through the local LLM tool's `local_llm` fixture
+(`tools/local_llm`, a pytest plugin): SmolLM2-135M-Instruct for
 the protocol-level tests (`target`), Qwen2.5-Coder-1.5B-Instruct with the
 project's tool-call chat template for the tool, structured-output and agent
 tests (`tool_target`). Each local server starts when a test first asks for
@@ -16,21 +17,15 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import NoReturn
 
 import pytest
+from local_llm import DEFAULT_MODEL, LOCAL_API_KEY, TOOL_MODEL, resolve_model
+from local_llm.pytest_plugin import LocalServers
 
 from langchain_synaptic_groq import ChatGroqSynaptic
 from langchain_synaptic_groq.chat_models import DEFAULT_BASE_URL
-from scripts.local_server import (
-    DEFAULT_MODEL,
-    LOCAL_API_KEY,
-    TOOL_MODEL,
-    LocalServer,
-    resolve_model,
-)
 from tests.integration._target import (
     DEFAULT_GROQ_MODEL,
     GROQ_OVERRIDE_MODEL,
@@ -89,7 +84,7 @@ def _groq_target() -> Target:
 
 
 def _already_running(model: str) -> Target | None:
-    """The server `local_server.py run` started, if it serves this model."""
+    """The server `local-llm run` started, if it serves this model."""
     running = os.environ.get("GROQ_API_BASE", "").strip()
     if not running or os.environ.get("GROQ_API_KEY", "").strip() != LOCAL_API_KEY:
         return None
@@ -111,63 +106,55 @@ def _already_running(model: str) -> Target | None:
     )
 
 
-def _local_target(role: str, model: str) -> Iterator[Target]:
-    """Start a local server for `model` for the session (or reuse `run`'s)."""
+def _local_target(role: str, model: str, servers: LocalServers) -> Target:
+    """The session's local server for `model` (or the one `run` started)."""
     running = _already_running(model)
     if running is not None:
-        yield _chosen(role, running)
-        return
-    server = LocalServer(model=model)
+        return _chosen(role, running)
     started = time.perf_counter()
     try:
-        server.start()
+        server = servers.get(model)
     except Exception as exc:  # any reason: report it, never pass vacuously
-        server.stop()
         _unavailable(
             f"no GROQ_API_KEY is set and the local llama.cpp server for {model} "
             f"could not be installed or started: {type(exc).__name__}: {exc}"
         )
-    try:
-        yield _chosen(
-            role,
-            Target(
-                kind="local",
-                base_url=server.base_url,
-                api_key=LOCAL_API_KEY,
-                model=server.model_id,
-                # llama-server serves one model and ignores the requested id.
-                override_model=server.model_id,
-                description=(
-                    f"local llama-server at {server.base_url}, model "
-                    f"{server.model_id} (started for this session in "
-                    f"{time.perf_counter() - started:.1f}s)"
-                ),
+    return _chosen(
+        role,
+        Target(
+            kind="local",
+            base_url=server.base_url,
+            api_key=LOCAL_API_KEY,
+            model=server.model_id,
+            # llama-server serves one model and ignores the requested id.
+            override_model=server.model_id,
+            description=(
+                f"local llama-server at {server.base_url}, model "
+                f"{server.model_id} (started for this session in "
+                f"{time.perf_counter() - started:.1f}s)"
             ),
-        )
-    finally:
-        server.stop()
+        ),
+    )
 
 
 @pytest.fixture(scope="session")
-def target() -> Iterator[Target]:
+def target(local_llm: LocalServers) -> Target:
     """The server for protocol-level tests (SmolLM2-135M locally)."""
     if ON_GROQ:
-        yield _chosen("target", _groq_target())
-        return
-    yield from _local_target("target", DEFAULT_MODEL)
+        return _chosen("target", _groq_target())
+    return _local_target("target", DEFAULT_MODEL, local_llm)
 
 
 @pytest.fixture(scope="session")
-def tool_target() -> Iterator[Target]:
+def tool_target(local_llm: LocalServers) -> Target:
     """The server for tool calling, structured output and agents.
 
     Groq's model when `GROQ_API_KEY` is set; locally Qwen2.5-Coder-1.5B with
     the project's chat template.
     """
     if ON_GROQ:
-        yield _chosen("tool target", _groq_target())
-        return
-    yield from _local_target("tool target", TOOL_MODEL)
+        return _chosen("tool target", _groq_target())
+    return _local_target("tool target", TOOL_MODEL, local_llm)
 
 
 def _chosen(role: str, target: Target) -> Target:

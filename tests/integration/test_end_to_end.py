@@ -23,6 +23,7 @@ from langchain_core.exceptions import ContextOverflowError, ModelInvalidRequestE
 from langchain_core.messages import AIMessage, AIMessageChunk, HumanMessage
 from langchain_core.output_parsers import StrOutputParser
 from langchain_core.prompts import ChatPromptTemplate
+from local_llm import ensure_model, ensure_server_binary
 from pydantic import BaseModel, Field
 
 from langchain_synaptic_groq import (
@@ -31,7 +32,6 @@ from langchain_synaptic_groq import (
     GroqInvalidRequestError,
 )
 from langchain_synaptic_groq.models import model_info
-from scripts.local_server import ensure_model, ensure_server_binary
 from tests.integration._target import Target, require_local
 
 # What llama-server answers (HTTP 400) for a string temperature.

@@ -2,8 +2,8 @@
 
 The docs include these files verbatim (pymdownx.snippets), so a page can never
 show code that does not run. Each example runs as its own process with the
-environment `python scripts/local_server.py run` would give it (or Groq's),
-and must exit 0 and print the lines listed here. Locally that is SmolLM2; the
+environment `local-llm run` would give it (or Groq's), and must exit 0 and
+print the lines listed here. Locally that is SmolLM2; the
 tool examples run once more on the model that calls tools, and must show
 the calls. The two example test suites (`examples/testing`,
 `examples/tool_testing`) run under pytest with their own servers.
@@ -163,7 +163,7 @@ def _clean_env() -> dict[str, str]:
 
 
 def _env_for(target: Target) -> dict[str, str]:
-    """The environment `scripts/local_server.py run` (or a Groq user) sets."""
+    """The environment `local-llm run` (or a Groq user) sets."""
     env = _clean_env()
     env["GROQ_API_KEY"] = target.api_key
     env["GROQ_API_BASE"] = target.base_url

