@@ -642,9 +642,44 @@ def _as_chunk(result: ChatResult, streamed: str) -> ChatGenerationChunk:
     )
 
 
-def _handed_over(chunk: ChatGenerationChunk, plan: ToolUsePlan) -> None:
-    if getattr(chunk.message, "chunk_position", None) == "last":
-        plan.mark_retried(chunk.message)
+class StreamRecovery:
+    """What a recovering stream decides, without I/O: the two shells feed it.
+
+    It remembers the text handed over by the current attempt, marks the last
+    chunk of a retried stream with the error it replaced, and turns a
+    refusal into either the recovered answer's last chunk or the next body.
+    """
+
+    def __init__(self, plan: ToolUsePlan) -> None:
+        self.plan = plan
+        self.body = plan.body
+        self._streamed: list[str] = []
+
+    def begin(self) -> dict[str, Any]:
+        """Start an attempt; returns the body to stream."""
+        self._streamed = []
+        return self.body
+
+    def seen(self, chunk: ChatGenerationChunk) -> ChatGenerationChunk:
+        """Note a chunk on its way to the caller; returns it."""
+        self._streamed.append(chunk.text)
+        retried = self.body is not self.plan.body
+        if retried and getattr(chunk.message, "chunk_position", None) == "last":
+            self.plan.mark_retried(chunk.message)
+        return chunk
+
+    def refused(self, exc: GroqToolUseError) -> ChatGenerationChunk | None:
+        """The recovered last chunk, or `None` when the next attempt streams.
+
+        Raises:
+            GroqToolUseError: `exc`, when the plan can neither recover nor retry.
+        """
+        streamed = "".join(self._streamed)
+        step = self.plan.after(exc, streamed)
+        if isinstance(step, ChatResult):
+            return _as_chunk(step, streamed)
+        self.body = step
+        return None
 
 
 def recover_stream(
@@ -666,31 +701,23 @@ def recover_stream(
     Yields:
         The chunks.
     """
-    body = plan.body
+    state = StreamRecovery(plan)
     while True:
-        streamed: list[str] = []
-        stream = open_stream(body)
-        retried = body is not plan.body
+        stream = open_stream(state.begin())
         try:
-            for chunk in stream:
-                streamed.append(chunk.text)
-                if retried:
-                    _handed_over(chunk, plan)
-                yield chunk
+            yield from map(state.seen, stream)
             return
         except GroqToolUseError as exc:
-            step = plan.after(exc, "".join(streamed))
+            last = state.refused(exc)
         finally:
             close = getattr(stream, "close", None)
             if close is not None:
                 close()
-        if isinstance(step, ChatResult):
-            chunk = _as_chunk(step, "".join(streamed))
+        if last is not None:
             if notify is not None:
-                notify(chunk)
-            yield chunk
+                notify(last)
+            yield last
             return
-        body = step
 
 
 async def arecover_stream(
@@ -703,35 +730,26 @@ async def arecover_stream(
     Yields:
         The chunks.
     """
-    body = plan.body
+    state = StreamRecovery(plan)
     while True:
-        streamed: list[str] = []
-        stream = open_stream(body)
-        retried = body is not plan.body
+        stream = open_stream(state.begin())
         try:
             async for chunk in stream:
-                streamed.append(chunk.text)
-                if retried:
-                    _handed_over(chunk, plan)
-                yield chunk
+                yield state.seen(chunk)
             return
         except GroqToolUseError as exc:
-            step = plan.after(exc, "".join(streamed))
+            last = state.refused(exc)
         finally:
             # An async generator is not closed by dropping it: close it here
             # so its response is released now, not at garbage collection.
             aclose = getattr(stream, "aclose", None)
             if aclose is not None:
                 await aclose()
-        if isinstance(step, ChatResult):
-            chunk = _as_chunk(step, "".join(streamed))
-            if notify is not None:
-                result = notify(chunk)
-                if inspect.isawaitable(result):
-                    await result
-            yield chunk
+        if last is not None:
+            if notify is not None and inspect.isawaitable(result := notify(last)):
+                await result
+            yield last
             return
-        body = step
 
 
 # -- structured output -------------------------------------------------------------
