@@ -1,7 +1,7 @@
 """A loopback implementation of Groq's Files and Batches endpoints, for tests.
 
-`BatchServer` is a real HTTP/1.1 server on 127.0.0.1 (the standard library's
-threading server, in a daemon thread) with the endpoints under `/openai/v1`:
+`BatchServer` is a real HTTP/1.1 server on 127.0.0.1 (a
+`tests/support/loopback.LoopbackServer`) with the endpoints under `/openai/v1`:
 `POST /files` (multipart, `purpose=batch`, a `.jsonl`), `GET /files`,
 `GET /files/{id}`, `GET /files/{id}/content`, `DELETE /files/{id}`,
 `POST /batches`, `GET /batches`, `GET /batches/{id}` and
@@ -31,6 +31,7 @@ Tests that use it need `pytest.mark.allow_hosts(["127.0.0.1"])`.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import itertools
 import json
@@ -43,11 +44,11 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from email.parser import BytesParser
 from email.policy import HTTP
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import httpx
 
+from .loopback import LoopbackServer, Request, read_request, response
 from .wire import completion, error_body, wire_tool_call
 
 API_KEY = "gsk_BATCHKEY_0123456789abcdefghijklmnopqrstu"
@@ -123,19 +124,8 @@ def forward_runner(base_url: str, api_key: str, timeout: float = 300.0) -> Runne
     return run
 
 
-class _QuietServer(ThreadingHTTPServer):
-    def handle_error(self, request: Any, client_address: Any) -> None:
-        pass  # a dropped connection (drop_next) is meant to happen
-
-
-@dataclass
-class Received:
-    """One request the server got."""
-
-    method: str
-    path: str
-    headers: dict[str, str]
-    body: bytes
+#: One request the server got (`path` without the query, `body` bytes).
+Received = Request
 
 
 @dataclass
@@ -159,10 +149,13 @@ def _error(message: str, code: str | None = None) -> dict[str, Any]:
     return body
 
 
-class BatchServer:
+class BatchServer(LoopbackServer):
     """Groq's Files and Batches endpoints on 127.0.0.1, for one test."""
 
+    thread_name = "batch-server"
+
     def __init__(self, runner: Runner = echo_runner, *, api_key: str = API_KEY):
+        super().__init__()
         self.runner = runner
         self.api_key = api_key
         self.validate_seconds = 0.0
@@ -183,54 +176,12 @@ class BatchServer:
         self._batches: dict[str, _Batch] = {}
         self._faults: deque[_Fault] = deque()
         self._lock = threading.RLock()
-        self._httpd: ThreadingHTTPServer | None = None
-
-    # -- lifecycle -------------------------------------------------------------
-
-    def start(self) -> BatchServer:
-        server = self
-
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def log_message(self, *args: Any) -> None:
-                pass
-
-            def do_GET(self) -> None:
-                server._handle(self, "GET")
-
-            def do_POST(self) -> None:
-                server._handle(self, "POST")
-
-            def do_DELETE(self) -> None:
-                server._handle(self, "DELETE")
-
-        self._httpd = _QuietServer(("127.0.0.1", 0), Handler)
-        self._httpd.daemon_threads = True
-        threading.Thread(
-            target=self._httpd.serve_forever, args=(0.02,), daemon=True
-        ).start()
-        return self
 
     def stop(self) -> None:
         with self._lock:
             for batch in self._batches.values():
                 batch.cancel.set()
-        if self._httpd is not None:
-            self._httpd.shutdown()
-            self._httpd.server_close()
-            self._httpd = None
-
-    def __enter__(self) -> BatchServer:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
-
-    @property
-    def base_url(self) -> str:
-        assert self._httpd is not None, "start() the server first"
-        return f"http://127.0.0.1:{self._httpd.server_address[1]}{PREFIX}"
+        super().stop()
 
     # -- scripting and reading -------------------------------------------------
 
@@ -280,29 +231,42 @@ class BatchServer:
 
     # -- HTTP ------------------------------------------------------------------
 
-    def _handle(self, handler: BaseHTTPRequestHandler, method: str) -> None:
-        length = int(handler.headers.get("content-length") or 0)
-        body = handler.rfile.read(length) if length else b""
-        path = handler.path.split("?", 1)[0]
-        headers = {k.lower(): v for k, v in handler.headers.items()}
-        self.requests.append(Received(method, path, headers, body))
-        fault = self._take_fault(method, path)
+    async def serve(
+        self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter
+    ) -> None:
+        """One request per connection (each answer says `Connection: close`)."""
+        request = await read_request(reader)
+        if request is None:
+            return
+        answer = self._answer(request)
+        if answer is None:
+            return  # dropped: the connection closes without an answer
+        status, body = answer
+        if isinstance(body, bytes):
+            headers = {"content-type": "application/octet-stream"}
+        else:
+            headers = {"content-type": "application/json"}
+        headers["x-request-id"] = _id("req")
+        writer.write(response(status, body, headers))
+        await writer.drain()
+
+    def _answer(self, request: Request) -> tuple[int, Any] | None:
+        """The status and body for `request` (`None`: no answer at all)."""
+        self.requests.append(request)
+        fault = self._take_fault(request.method, request.path)
         if fault is not None and fault.status is not None:
-            self._send(handler, fault.status, fault.body or {})
-            return
-        if headers.get("authorization") != f"Bearer {self.api_key}":
-            self._send(handler, 401, _error("Invalid API Key", "invalid_api_key"))
-            return
+            return fault.status, fault.body or {}
+        if request.headers.get("authorization") != f"Bearer {self.api_key}":
+            return 401, _error("Invalid API Key", "invalid_api_key")
         try:
-            status, answer = self._route(method, path, headers, body)
+            status, answer = self._route(
+                request.method, request.path, request.headers, request.body
+            )
         except Exception as exc:  # a bug here: say so instead of hanging
             status, answer = 500, _error(f"batch server error: {exc!r}")
         if fault is not None:  # carried out; the answer is lost
-            handler.close_connection = True
-            with contextlib.suppress(OSError):
-                handler.connection.shutdown(2)
-            return
-        self._send(handler, status, answer)
+            return None
+        return status, answer
 
     def _take_fault(self, method: str, path: str) -> _Fault | None:
         with self._lock:
@@ -311,21 +275,6 @@ class BatchServer:
                     self._faults.remove(fault)
                     return fault
         return None
-
-    @staticmethod
-    def _send(handler: BaseHTTPRequestHandler, status: int, answer: Any) -> None:
-        if isinstance(answer, bytes):
-            data, ctype = answer, "application/octet-stream"
-        else:
-            data, ctype = json.dumps(answer).encode(), "application/json"
-        handler.send_response(status)
-        handler.send_header("content-type", ctype)
-        handler.send_header("content-length", str(len(data)))
-        handler.send_header("x-request-id", _id("req"))
-        handler.send_header("connection", "close")
-        handler.end_headers()
-        handler.wfile.write(data)
-        handler.close_connection = True
 
     def _route(
         self, method: str, path: str, headers: dict[str, str], body: bytes

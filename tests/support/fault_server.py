@@ -1,6 +1,7 @@
 """A real HTTP/1.1 server on 127.0.0.1 that fails on cue, for retry tests.
 
-`FaultServer` runs a raw asyncio server in a daemon thread of the test process.
+`FaultServer` is a `tests/support/loopback.LoopbackServer` (an asyncio server
+on 127.0.0.1 in a daemon thread of the test process).
 Each test queues the replies the next requests get (`server.script(...)`),
 then reads what arrived (`server.requests`, `server.attempts`). Replies:
 
@@ -40,12 +41,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import itertools
-import json
 import threading
 from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from http import HTTPStatus
 from typing import Any, Literal
 
 import httpx
@@ -53,6 +52,15 @@ import httpx
 from langchain_synaptic_groq import ChatGroqSynaptic
 
 from . import wire
+from .loopback import (
+    LAST_CHUNK,
+    LoopbackServer,
+    chunk,
+    head,
+    read_request,
+    response,
+    until_closed,
+)
 from .wire import MODEL, rate_limit_headers
 
 API_KEY = "gsk_FAULTKEY_0123456789abcdefghijklmnopqrstuv"
@@ -196,19 +204,17 @@ def error(
 # -- the server -----------------------------------------------------------------
 
 
-class FaultServer:
+class FaultServer(LoopbackServer):
     """A scripted HTTP server on 127.0.0.1, running in a daemon thread."""
 
+    thread_name = "fault-server"
+
     def __init__(self) -> None:
+        super().__init__()
         self.requests: list[Received] = []
         self._script: deque[Scripted] = deque()
         self._lock = threading.RLock()  # `wait_until` predicates read under it
         self._arrived = threading.Condition(self._lock)
-        self._loop: asyncio.AbstractEventLoop | None = None
-        self._server: asyncio.Server | None = None
-        self._writers: set[asyncio.StreamWriter] = set()
-        self._thread: threading.Thread | None = None
-        self.port = 0
         #: Serve several requests per connection (`Connection: keep-alive`).
         self.keep_alive = False
         #: Connections accepted since the last `reset`.
@@ -217,39 +223,9 @@ class FaultServer:
         # Together groups filling up: id -> (the item, waiting count, event).
         self._groups: dict[int, tuple[Together, int, asyncio.Event]] = {}
 
-    # -- lifecycle ---------------------------------------------------------------
-
-    def start(self) -> None:
-        ready = threading.Event()
-
-        def run() -> None:
-            loop = asyncio.new_event_loop()
-            self._loop = loop
-            self._server = loop.run_until_complete(
-                asyncio.start_server(self._handle, "127.0.0.1", 0)
-            )
-            self.port = self._server.sockets[0].getsockname()[1]
-            ready.set()
-            loop.run_forever()
-            self._server.close()
-            loop.run_until_complete(self._server.wait_closed())
-            loop.close()
-
-        self._thread = threading.Thread(target=run, name="fault-server", daemon=True)
-        self._thread.start()
-        if not ready.wait(10):
-            msg = "the fault server did not start"
-            raise RuntimeError(msg)
-
     def stop(self) -> None:
-        if self._loop is not None and self._thread is not None:
-            self.reset()
-            self._loop.call_soon_threadsafe(self._loop.stop)
-            self._thread.join(10)
-
-    @property
-    def base_url(self) -> str:
-        return f"http://127.0.0.1:{self.port}/openai/v1"
+        self.reset()
+        super().stop()
 
     # -- scripting ---------------------------------------------------------------
 
@@ -266,15 +242,8 @@ class FaultServer:
             self.requests = []
             self.keep_alive = False
             self.connections_opened = 0
-        loop = self._loop
-        if loop is not None and not loop.is_closed():
-
-            def close_all() -> None:
-                self._groups.clear()
-                for writer in list(self._writers):
-                    writer.close()
-
-            loop.call_soon_threadsafe(close_all)
+        self.call_soon(self._release_groups)
+        self.hang_up()
 
     @property
     def open_connections(self) -> int:
@@ -324,49 +293,57 @@ class FaultServer:
 
     # -- HTTP --------------------------------------------------------------------
 
-    def _count(self, opened: int, closed: int) -> None:
+    def opened(self) -> None:
+        self._count(1)
+
+    def closed(self) -> None:
+        self._count(-1)
+
+    def _count(self, change: int) -> None:
         with self._arrived:
-            self.connections_opened += opened
-            self._live += opened - closed
+            self.connections_opened += max(change, 0)
+            self._live += change
             self._arrived.notify_all()
 
-    async def _handle(
+    async def serve(
         self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter
     ) -> None:
-        self._writers.add(writer)
-        self._count(1, 0)
-        try:
-            while True:
-                request = await _read_request(reader)
-                if request is None:
+        while True:
+            raw = await read_request(reader)
+            if raw is None:
+                return
+            request = Received(raw.method, raw.target, raw.headers, raw.json())
+            reply = self._next(request)
+            keep = self.keep_alive
+            if isinstance(reply, Echo):
+                reply = _echo(request)
+            if isinstance(reply, Together):
+                await self._together(reply)
+                reply = reply.reply
+            if isinstance(reply, Hang):
+                await until_closed(reader)
+                return
+            if isinstance(reply, Flood):
+                await _write_flood(writer, reply)
+                return
+            if isinstance(reply, Stream):
+                await _write_stream(reader, writer, reply, keep=keep)
+                if reply.end in ("cut", "stall", "hold"):
                     return
-                reply = self._next(request)
-                keep = self.keep_alive
-                if isinstance(reply, Echo):
-                    reply = _echo(request)
-                if isinstance(reply, Together):
-                    await self._together(reply)
-                    reply = reply.reply
-                if isinstance(reply, Hang):
-                    await _until_closed(reader)
-                    return
-                if isinstance(reply, Flood):
-                    await _write_flood(writer, reply)
-                    return
-                if isinstance(reply, Stream):
-                    await _write_stream(reader, writer, reply, keep=keep)
-                    if reply.end in ("cut", "stall", "hold"):
-                        return
-                else:
-                    await _write_reply(writer, reply, keep=keep)
-                if not keep:
-                    return
-        except (ConnectionError, asyncio.IncompleteReadError):
-            pass
-        finally:
-            self._writers.discard(writer)
-            writer.close()
-            self._count(0, 1)
+            else:
+                writer.write(
+                    response(reply.status, reply.body, reply.headers, keep=keep)
+                )
+                await writer.drain()
+            if not keep:
+                return
+
+    def _release_groups(self) -> None:
+        # On the server's loop: the waiting handlers go on to a closed
+        # connection at once instead of waiting out their 10 s.
+        for _, _, full in self._groups.values():
+            full.set()
+        self._groups.clear()
 
     async def _together(self, item: Together) -> None:
         # Runs on the server's loop only, so the groups need no lock.
@@ -381,65 +358,9 @@ class FaultServer:
             await asyncio.wait_for(full.wait(), 10)
 
 
-async def _read_request(reader: asyncio.StreamReader) -> Received | None:
-    try:
-        head = await reader.readuntil(b"\r\n\r\n")
-    except asyncio.IncompleteReadError:
-        return None
-    lines = head.decode("latin-1").split("\r\n")
-    method, path, _ = lines[0].split(" ", 2)
-    headers: dict[str, str] = {}
-    for line in lines[1:]:
-        if ":" in line:
-            name, value = line.split(":", 1)
-            headers[name.strip().lower()] = value.strip()
-    length = int(headers.get("content-length", "0"))
-    raw = await reader.readexactly(length) if length else b""
-    body = json.loads(raw) if raw else None
-    return Received(method, path, headers, body)
-
-
-async def _until_closed(reader: asyncio.StreamReader) -> None:
-    while await reader.read(65536):
-        pass
-
-
-def _head(status: int, headers: dict[str, str], *, keep: bool = False) -> bytes:
-    try:
-        reason = HTTPStatus(status).phrase
-    except ValueError:
-        reason = "Unknown"
-    connection = "keep-alive" if keep else "close"
-    lines = [f"HTTP/1.1 {status} {reason}", f"connection: {connection}"]
-    lines.extend(f"{name}: {value}" for name, value in headers.items())
-    return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
-
-
-async def _write_reply(
-    writer: asyncio.StreamWriter, reply: Reply, *, keep: bool = False
-) -> None:
-    headers = dict(reply.headers)
-    if isinstance(reply.body, dict):
-        body = json.dumps(reply.body).encode()
-        headers.setdefault("content-type", "application/json")
-    elif isinstance(reply.body, str):
-        body = reply.body.encode()
-        headers.setdefault("content-type", "text/html; charset=utf-8")
-    else:
-        body = reply.body or b""
-    headers["content-length"] = str(len(body))
-    writer.write(_head(reply.status, headers, keep=keep) + body)
-    await writer.drain()
-
-
 def _event(item: dict[str, Any] | str) -> bytes:
-    if isinstance(item, str):
-        return item.encode()
-    return f"data: {json.dumps(item)}\n\n".encode()
-
-
-def _chunk(data: bytes) -> bytes:
-    return f"{len(data):x}\r\n".encode() + data + b"\r\n"
+    # A str is sent as it is (a raw event, its blank line included).
+    return (item if isinstance(item, str) else wire.sse([item], done=False)).encode()
 
 
 async def _write_stream(
@@ -454,35 +375,36 @@ async def _write_stream(
         "transfer-encoding": "chunked",
         **stream.headers,
     }
-    writer.write(_head(200, headers, keep=keep))
+    writer.write(head(200, headers, keep=keep))
     for item in stream.events:
-        writer.write(_chunk(_event(item)))
+        writer.write(chunk(_event(item)))
+    done = wire.sse([]).encode()  # `data: [DONE]`
     if stream.end == "hold":
         # `[DONE]`, then neither the end of the body nor a close: some proxies
         # hold a finished stream open like this.
-        writer.write(_chunk(b"data: [DONE]\n\n"))
+        writer.write(chunk(done))
     elif stream.end == "done":
-        writer.write(_chunk(b"data: [DONE]\n\n") + b"0\r\n\r\n")
+        writer.write(chunk(done) + LAST_CHUNK)
     elif stream.end == "close":
-        writer.write(b"0\r\n\r\n")
+        writer.write(LAST_CHUNK)
     elif stream.end == "cut":
         # Half a chunk, then the connection drops: an incomplete body.
         writer.write(b'40\r\ndata: {"choices"')
     await writer.drain()
     if stream.end in ("stall", "hold"):
-        await _until_closed(reader)
+        await until_closed(reader)
 
 
 async def _write_flood(writer: asyncio.StreamWriter, flood: Flood) -> None:
     headers = {"content-type": flood.content_type, "transfer-encoding": "chunked"}
-    writer.write(_head(200, headers) + _chunk(flood.prefix))
+    writer.write(head(200, headers) + chunk(flood.prefix))
     sent = len(flood.prefix)
     filler = b" " * flood.piece
     while sent < flood.total:
-        writer.write(_chunk(filler))
+        writer.write(chunk(filler))
         sent += len(filler)
         await writer.drain()  # raises once the client hung up
-    writer.write(b"0\r\n\r\n")
+    writer.write(LAST_CHUNK)
     await writer.drain()
 
 

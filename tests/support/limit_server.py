@@ -1,7 +1,8 @@
 """A loopback Groq that enforces rate limits as Groq does, for pacer tests.
 
 `LimitServer` answers `POST .../chat/completions` on 127.0.0.1 (keep-alive
-HTTP/1.1, in a daemon thread), and refuses what Groq would refuse:
+HTTP/1.1, a `tests/support/loopback.LoopbackServer`), and refuses what Groq
+would refuse:
 
 * Limits per minute and per day, for requests (RPM, RPD) and tokens (TPM,
   TPD), each a bucket that refills continuously, the way Groq's numbers
@@ -39,10 +40,10 @@ import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from http import HTTPStatus
 from typing import Any
 
 from . import wire
+from .loopback import LoopbackServer, read_request, response
 
 MODEL = "llama-3.1-8b-instant"
 API_KEY = "gsk_LIMITKEY_0123456789abcdefghijklmnopqrstuv"
@@ -127,8 +128,10 @@ def _marker(body: dict[str, Any]) -> str:
 
 
 @dataclass
-class LimitServer:
+class LimitServer(LoopbackServer):
     """Groq's limits on 127.0.0.1. `None` leaves a limit out."""
+
+    thread_name = "limit-server"
 
     rpm: int | None = None
     rpd: int | None = 14400
@@ -142,12 +145,8 @@ class LimitServer:
     log: list[Arrival] = field(default_factory=list)
 
     def __post_init__(self) -> None:
+        super().__init__()
         self._lock = threading.Lock()
-        self._loop: asyncio.AbstractEventLoop | None = None
-        self._thread: threading.Thread | None = None
-        self._server: asyncio.Server | None = None
-        self._writers: set[asyncio.StreamWriter] = set()
-        self.port = 0
         self._charges: list[_Charge] = []
         now = time.monotonic()
         self._buckets: dict[tuple[str, str], _Bucket] = {}
@@ -161,56 +160,6 @@ class LimitServer:
                 window = self.minute * (1440 if key[1] == "day" else 1)
                 level = limit - self.spent.get(_ABBREV[key], 0)
                 self._buckets[key] = _Bucket(limit, limit / window, level, now)
-
-    # -- lifecycle -----------------------------------------------------------------
-
-    def start(self) -> LimitServer:
-        ready = threading.Event()
-
-        def run() -> None:
-            loop = asyncio.new_event_loop()
-            self._loop = loop
-            self._server = loop.run_until_complete(
-                asyncio.start_server(self._handle, "127.0.0.1", 0)
-            )
-            self.port = self._server.sockets[0].getsockname()[1]
-            ready.set()
-            loop.run_forever()
-            self._server.close()
-            for writer in list(self._writers):
-                writer.close()  # their handlers see the end and return
-            pending = asyncio.all_tasks(loop)
-            if pending:
-                loop.run_until_complete(asyncio.wait(pending, timeout=5))
-            loop.run_until_complete(self._server.wait_closed())
-            loop.close()
-
-        self._thread = threading.Thread(target=run, name="limit-server", daemon=True)
-        self._thread.start()
-        if not ready.wait(10):
-            msg = "the limit server did not start"
-            raise RuntimeError(msg)
-        return self
-
-    def stop(self) -> None:
-        if self._loop is not None and self._thread is not None:
-            self._loop.call_soon_threadsafe(self._loop.stop)
-            self._thread.join(10)
-
-    def __enter__(self) -> LimitServer:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
-
-    @property
-    def base_url(self) -> str:
-        return f"http://127.0.0.1:{self.port}/openai/v1"
-
-    @property
-    def host_url(self) -> str:
-        """The URL without `/openai/v1` (the groq SDK appends it itself)."""
-        return f"http://127.0.0.1:{self.port}"
 
     # -- what happened ---------------------------------------------------------------
 
@@ -269,8 +218,11 @@ class LimitServer:
 
     def _decide(
         self, body: dict[str, Any]
-    ) -> tuple[int, dict[str, Any], dict[str, str]]:
-        """Status, body and headers for one request (under the lock)."""
+    ) -> tuple[int, dict[str, Any] | str, dict[str, str]]:
+        """Status, body and headers for one request (under the lock).
+
+        A 200 to a `"stream": true` request is the whole event stream.
+        """
         now = time.monotonic()
         model = body.get("model", MODEL)
         prompt = prompt_tokens(body)
@@ -328,7 +280,12 @@ class LimitServer:
             "completion_tokens": answer,
             "total_tokens": prompt + answer,
         }
-        return 200, _completion(f"Answer to {marker}", model, usage), self._headers(now)
+        headers = self._headers(now)
+        text = f"Answer to {marker}"
+        if body.get("stream"):
+            headers["content-type"] = "text/event-stream"
+            return 200, wire.sse(_stream(text, model, usage)), headers
+        return 200, _completion(text, model, usage), headers
 
     def _headers(self, now: float) -> dict[str, str]:
         headers = {"x-request-id": f"req_{len(self.log)}"}
@@ -349,40 +306,28 @@ class LimitServer:
 
     # -- HTTP ----------------------------------------------------------------
 
-    async def _handle(
+    async def serve(
         self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter
     ) -> None:
-        self._writers.add(writer)
-        try:
-            while True:
-                try:
-                    head = await reader.readuntil(b"\r\n\r\n")
-                except (asyncio.IncompleteReadError, ConnectionError):
-                    return
-                lines = head.decode("latin-1").split("\r\n")
-                headers = {}
-                for line in lines[1:]:
-                    if ":" in line:
-                        name, value = line.split(":", 1)
-                        headers[name.strip().lower()] = value.strip()
-                length = int(headers.get("content-length", "0"))
-                raw = await reader.readexactly(length) if length else b""
-                body = json.loads(raw) if raw else {}
-                with self._lock:
-                    status, payload, out = self._decide(body)
-                keep = headers.get("connection", "").lower() != "close"
-                if status == 200 and body.get("stream"):
-                    writer.write(_sse(payload, out, keep=keep))
-                else:
-                    writer.write(_response(status, payload, out, keep=keep))
-                await writer.drain()
-                if not keep:
-                    return
-        except (ConnectionError, asyncio.IncompleteReadError):
-            pass
-        finally:
-            self._writers.discard(writer)
-            writer.close()
+        while True:
+            request = await read_request(reader)
+            if request is None:
+                return
+            with self._lock:
+                status, payload, out = self._decide(request.json({}))
+            keep = request.keep_alive
+            writer.write(response(status, payload, out, keep=keep))
+            await writer.drain()
+            if not keep:
+                return
+
+
+#: The ids and numbers of the limit server's bodies.
+_BODY: dict[str, Any] = {
+    "response_id": "chatcmpl-limit",
+    "created": 1730000000,
+    "x_groq_id": "req_limit",
+}
 
 
 def _error(message: str, kind: str) -> dict[str, Any]:
@@ -395,64 +340,29 @@ def _completion(text: str, model: str, usage: dict[str, int]) -> dict[str, Any]:
         model=model,
         usage=usage,
         finish_reason="stop",
-        response_id="chatcmpl-limit",
-        created=1730000000,
         system_fingerprint="fp_limit",
-        x_groq_id="req_limit",
+        **_BODY,
     )
 
 
-def _head(status: int, headers: dict[str, str], *, keep: bool) -> bytes:
-    lines = [
-        f"HTTP/1.1 {status} {HTTPStatus(status).phrase}",
-        f"connection: {'keep-alive' if keep else 'close'}",
-        *(f"{name}: {value}" for name, value in headers.items()),
+def _stream(text: str, model: str, usage: dict[str, int]) -> list[dict[str, Any]]:
+    """The answer as two events: all the text, then the finish and usage."""
+    return [
+        wire.chunk(
+            {"role": "assistant", "content": text},
+            model=model,
+            system_fingerprint=None,
+            **_BODY,
+        ),
+        wire.chunk(
+            {},
+            finish_reason="stop",
+            usage=usage,
+            model=model,
+            system_fingerprint=None,
+            **_BODY,
+        ),
     ]
-    return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
-
-
-def _response(
-    status: int, payload: dict[str, Any], headers: dict[str, str], *, keep: bool
-) -> bytes:
-    body = json.dumps(payload).encode()
-    head = {
-        **headers,
-        "content-type": "application/json",
-        "content-length": str(len(body)),
-    }
-    return _head(status, head, keep=keep) + body
-
-
-def _sse(payload: dict[str, Any], headers: dict[str, str], *, keep: bool) -> bytes:
-    text = payload["choices"][0]["message"]["content"]
-
-    def chunk(delta: dict[str, Any], **extra: Any) -> bytes:
-        event = {
-            "id": payload["id"],
-            "object": "chat.completion.chunk",
-            "created": payload["created"],
-            "model": payload["model"],
-            "choices": [{"index": 0, "delta": delta, "finish_reason": None}],
-            **extra,
-        }
-        return f"data: {json.dumps(event)}\n\n".encode()
-
-    final = json.loads(
-        chunk({}, x_groq={"id": "req_limit", "usage": payload["usage"]})[6:]
-    )
-    final["choices"][0]["finish_reason"] = "stop"
-    events = [
-        chunk({"role": "assistant", "content": text}),
-        f"data: {json.dumps(final)}\n\n".encode(),
-        b"data: [DONE]\n\n",
-    ]
-    body = b"".join(events)
-    head = {
-        **headers,
-        "content-type": "text/event-stream",
-        "content-length": str(len(body)),
-    }
-    return _head(200, head, keep=keep) + body
 
 
 def iter_markers(count: int, prefix: str = "question") -> Iterator[str]:
