@@ -183,14 +183,23 @@ def chunk(
     return data
 
 
-def sse(events: Iterable[Mapping[str, Any] | str], *, done: bool = True) -> str:
-    """Render events as a server-sent-event body (a str event is a raw line)."""
+def sse(
+    events: Iterable[Mapping[str, Any] | str],
+    *,
+    done: bool = True,
+    ensure_ascii: bool = True,
+) -> str:
+    """Render events as a server-sent-event body (a str event is a raw line).
+
+    `ensure_ascii=False` sends non-ASCII text as it is (UTF-8 on the wire)
+    rather than as `\\u` escapes (CR and LF in a string stay escaped).
+    """
     parts = []
     for event in events:
         if isinstance(event, str):
             parts.append(event + "\n")
         else:
-            parts.append(f"data: {json.dumps(event)}\n\n")
+            parts.append(f"data: {json.dumps(event, ensure_ascii=ensure_ascii)}\n\n")
     if done:
         parts.append("data: [DONE]\n\n")
     return "".join(parts)

@@ -46,6 +46,8 @@ from pydantic import ValidationError
 
 from langchain_synaptic_groq import ChatGroqSynaptic, GroqAPIError, GroqError
 from langchain_synaptic_groq._response import parse_completion
+from tests.support.wire import chunk as wire_chunk
+from tests.support.wire import completion, sse, wire_tool_call
 
 FUZZ = settings(
     max_examples=int(os.environ.get("HARDENING_FUZZ_EXAMPLES", "60")),
@@ -393,12 +395,13 @@ def summary(message: AIMessageChunk) -> dict[str, Any]:
 
 # -- valid streams ----------------------------------------------------------------
 
-CHUNK_BASE = {
-    "id": "chatcmpl-fuzz",
-    "object": "chat.completion.chunk",
-    "created": 1730000000,
+#: The ids of the fuzz answers (tests/support/wire.py builds the bodies).
+IDS: dict[str, Any] = {
     "model": MODEL,
+    "response_id": "chatcmpl-fuzz",
+    "created": 1730000000,
     "system_fingerprint": "fp_fuzz",
+    "x_groq_id": "req_fuzz",
 }
 USAGE = {
     "prompt_tokens": 11,
@@ -412,8 +415,14 @@ USAGE = {
 
 
 def event(delta: dict[str, Any], finish: str | None = None, **extra: Any) -> Any:
-    choice = {"index": 0, "delta": delta, "finish_reason": finish, "logprobs": None}
-    return {**CHUNK_BASE, "choices": [choice], **extra}
+    """A stream chunk; `extra` sets top-level fields (right or wrong ones)."""
+    return {**wire_chunk(delta, finish_reason=finish, **IDS), **extra}
+
+
+def final_event() -> Any:
+    """The last chunk: the finish reason, and the usage in `x_groq` and (as
+    2026 gpt-oss streams repeat it) at the top level."""
+    return {**wire_chunk({}, finish_reason="stop", usage=USAGE, **IDS), "usage": USAGE}
 
 
 words = st.text(
@@ -438,37 +447,23 @@ def valid_streams(draw: st.DrawFn) -> tuple[list[Any], dict[str, str]]:
         # A tool call, whole or in fragments (OpenAI style, by index).
         args = json.dumps({"city": draw(words), "n": draw(st.integers())})
         cut = draw(st.integers(0, len(args)))
-        events.append(
-            event(
-                {
-                    "tool_calls": [
-                        {
-                            "index": 0,
-                            "id": "call_fuzz",
-                            "type": "function",
-                            "function": {"name": "weather", "arguments": args[:cut]},
-                        }
-                    ]
-                }
-            )
-        )
+        head = wire_tool_call("call_fuzz", "weather", args[:cut], index=0)
+        events.append(event({"tool_calls": [head]}))
         if cut < len(args):
-            rest = {"index": 0, "function": {"arguments": args[cut:]}}
+            rest = wire_tool_call(None, None, args[cut:], index=0)
             events.append(event({"tool_calls": [rest]}))
-    events.append(
-        event({}, "stop", x_groq={"id": "req_fuzz", "usage": USAGE}, usage=USAGE)
-    )
+    events.append(final_event())
     return events, {"content": text, "reasoning": reasoning}
 
 
 def render(events: list[Any], eol: str, ascii_only: bool, comments: bool) -> bytes:
-    lines: list[str] = []
-    for item in events:
-        if comments:
-            lines.append(": keep-alive")
-        lines.extend(["data: " + json.dumps(item, ensure_ascii=ascii_only), ""])
-    lines.extend(["data: [DONE]", ""])
-    return (eol.join(lines) + eol).encode()
+    """The SSE body of `events` with `eol` line ends, non-ASCII text escaped
+    or not, and a keep-alive comment before each event if `comments`."""
+    items = [
+        part for e in events for part in ([": keep-alive", e] if comments else [e])
+    ]
+    # JSON escapes CR and LF inside strings: every "\n" left is SSE framing.
+    return sse(items, ensure_ascii=ascii_only).replace("\n", eol).encode()
 
 
 @FUZZ
@@ -568,26 +563,14 @@ def mutated(draw: st.DrawFn, doc: Any) -> Any:
 
 TOOL_EVENT = event(
     {
-        "tool_calls": [
-            {
-                "index": 0,
-                "id": "call_1",
-                "type": "function",
-                "function": {"name": "f", "arguments": '{"a": 1}'},
-            }
-        ],
+        "tool_calls": [wire_tool_call("call_1", "f", '{"a": 1}', index=0)],
         "reasoning": "hm",
         "executed_tools": [
             {"index": 0, "type": "search", "arguments": "{}", "output": "x"}
         ],
     }
 )
-FINAL_EVENT = event(
-    {},
-    "stop",
-    x_groq={"id": "req_fuzz", "usage": USAGE},
-    usage=USAGE,
-)
+FINAL_EVENT = final_event()
 FINAL_EVENT["choices"][0]["logprobs"] = {"content": [{"token": "a"}]}
 ERROR_EVENT = {"error": {"message": "boom", "type": "server_error", "code": "x"}}
 
@@ -628,36 +611,18 @@ def test_any_stream_body_ends_in_a_result_or_a_groq_error(
         run_stream(Served(version), split(data, cuts), mode)
 
 
-COMPLETION = {
-    "id": "chatcmpl-fuzz",
-    "object": "chat.completion",
-    "created": 1730000000,
-    "model": MODEL,
-    "system_fingerprint": "fp_fuzz",
-    "service_tier": "on_demand",
-    "choices": [
-        {
-            "index": 0,
-            "message": {
-                "role": "assistant",
-                "content": "hi",
-                "reasoning": "hm",
-                "tool_calls": [
-                    {
-                        "id": "call_1",
-                        "type": "function",
-                        "function": {"name": "f", "arguments": '{"a": 1}'},
-                    }
-                ],
-                "executed_tools": [{"index": 0, "type": "search", "output": "x"}],
-            },
-            "finish_reason": "stop",
-            "logprobs": None,
-        }
-    ],
-    "usage": USAGE,
-    "x_groq": {"id": "req_fuzz"},
-}
+COMPLETION = completion(
+    "hi",
+    tool_calls=[wire_tool_call("call_1", "f", '{"a": 1}')],
+    finish_reason="stop",
+    usage=USAGE,
+    service_tier="on_demand",
+    message={
+        "reasoning": "hm",
+        "executed_tools": [{"index": 0, "type": "search", "output": "x"}],
+    },
+    **IDS,
+)
 
 
 def invoke_body(body: bytes, pieces: int, mode: str, version: str = "v0") -> Any:
@@ -701,8 +666,9 @@ def test_any_bytes_as_an_answer_end_in_a_message_or_a_groq_error(
         invoke_body(data, 3, mode)
 
 
-def with_path(path: Sequence[Any], value: Any) -> dict[str, Any]:
-    doc = copy.deepcopy(COMPLETION)
+def with_path(doc: Any, path: Sequence[Any], value: Any) -> Any:
+    """A copy of `doc` with the value at `path` replaced by `value`."""
+    doc = copy.deepcopy(doc)
     parent: Any = doc
     for step in path[:-1]:
         parent = parent[step]
@@ -715,34 +681,40 @@ WRONG_SHAPES = [
     pytest.param({"choices": [{"message": 3}]}, "message", id="message-int"),
     pytest.param({"choices": {"0": {}}}, "choices", id="choices-object"),
     pytest.param(
-        with_path(["usage", "prompt_tokens"], "12"), "prompt_tokens", id="usage-str"
+        with_path(COMPLETION, ["usage", "prompt_tokens"], "12"),
+        "prompt_tokens",
+        id="usage-str",
     ),
     pytest.param(
-        with_path(["usage", "total_tokens"], [1]), "total_tokens", id="usage-list"
+        with_path(COMPLETION, ["usage", "total_tokens"], [1]),
+        "total_tokens",
+        id="usage-list",
     ),
-    pytest.param(with_path(["usage"], "lots"), "usage", id="usage-not-object"),
     pytest.param(
-        with_path(["usage", "prompt_tokens_details"], 5),
+        with_path(COMPLETION, ["usage"], "lots"), "usage", id="usage-not-object"
+    ),
+    pytest.param(
+        with_path(COMPLETION, ["usage", "prompt_tokens_details"], 5),
         "prompt_tokens_details",
         id="usage-details-int",
     ),
     pytest.param(
-        with_path(["choices", 0, "message", "content"], {"a": 1}),
+        with_path(COMPLETION, ["choices", 0, "message", "content"], {"a": 1}),
         "content",
         id="content-object",
     ),
     pytest.param(
-        with_path(["choices", 0, "message", "tool_calls"], "call"),
+        with_path(COMPLETION, ["choices", 0, "message", "tool_calls"], "call"),
         "tool_calls",
         id="tool-calls-str",
     ),
     pytest.param(
-        with_path(["choices", 0, "message", "tool_calls"], [7]),
+        with_path(COMPLETION, ["choices", 0, "message", "tool_calls"], [7]),
         "tool call",
         id="tool-call-int",
     ),
     pytest.param(
-        with_path(["choices", 0, "message", "reasoning"], ["r"]),
+        with_path(COMPLETION, ["choices", 0, "message", "reasoning"], ["r"]),
         "reasoning",
         id="reasoning-list",
     ),
@@ -763,7 +735,9 @@ STREAM_WRONG_SHAPES = [
     pytest.param(event({"content": 3}), "content", id="content-int"),
     pytest.param({**event({}), "choices": {"0": 1}}, "choices", id="choices-object"),
     pytest.param({**event({}), "choices": [None]}, "choice", id="choice-null"),
-    pytest.param(event([1]), "delta", id="delta-list"),  # type: ignore[arg-type]
+    pytest.param(
+        with_path(event({}), ["choices", 0, "delta"], [1]), "delta", id="delta-list"
+    ),
     pytest.param(event({"reasoning": {"a": 1}}), "reasoning", id="reasoning-obj"),
     pytest.param(event({"tool_calls": {"a": 1}}), "tool_calls", id="calls-obj"),
     pytest.param(event({"tool_calls": [None]}), "tool call", id="call-null"),
