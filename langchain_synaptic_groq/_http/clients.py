@@ -27,6 +27,20 @@ waiting request against every connection each time one frees up; with 500
 coroutines on 100 connections that bookkeeping took 2.5 s of CPU for 500
 loopback requests, against 0.4 s when the extra requests wait here instead.
 User clients have no gate: their limits are unknown.
+
+An event loop's 100 slots are split over four async clients of 25
+connections each (`_Shards`), filled in order: a request takes the first
+client with a free slot, so calls made one at a time all use the first
+client and its one connection. httpcore2 polls every idle connection of a
+pool on each pass (through anyio, ~8 us a poll), twice per request: with one
+pool of 100 and 100 requests in flight that was ~94 polls per request, and
+throughput about 30 % below the former hand-patched httpx pool. Four pools
+of 25 keep the same 100 connections alive (none reopened between fan-outs)
+and poll at most 25 per pass: ~1.2 ms of CPU per request on loopback instead
+of ~1.8 ms (benchmarks/README.md, "100 in flight"). Ten pools of 10 measured
+~1.0 ms, but past 100 in flight each pool queues its own waiters, and small
+queues behind slow answers wait longer. The sync client keeps one pool:
+threads rarely reach such numbers, and its polls skip anyio.
 """
 
 from __future__ import annotations
@@ -70,7 +84,8 @@ DEFAULT_TIMEOUT = httpx2.Timeout(60.0, connect=5.0)
 DEFAULT_LIMITS = httpx2.Limits(
     max_connections=100, max_keepalive_connections=100, keepalive_expiry=4.0
 )
-_SLOTS = 100  # = DEFAULT_LIMITS.max_connections
+_SLOTS = 100  # = DEFAULT_LIMITS.max_connections; an event loop's, over its shards
+_SHARD = 25  # connections (and slots) per async client; see the module's docstring
 _TIMEOUT_FORMS = (
     "timeout must be seconds, a (connect, read) tuple, an httpx2.Timeout or an "
     "httpx.Timeout, got "
@@ -210,10 +225,10 @@ class Settings:
                 key = _keys.setdefault(values, len(_keys))
         self.key = key
 
-    def _options(self) -> dict[str, Any]:
+    def _options(self, limits: httpx2.Limits = DEFAULT_LIMITS) -> dict[str, Any]:
         return {
             "timeout": self.timeout,
-            "limits": DEFAULT_LIMITS,
+            "limits": limits,
             "verify": _ssl_context(self._cafile, self._capath),
         }
 
@@ -222,10 +237,18 @@ class Settings:
         gate = sync.Gate(threading.BoundedSemaphore(_SLOTS), self.timeout.pool)
         return Shared(httpx2.Client(**self._options()), gate)
 
-    def build_async(self) -> Shared:
-        """A new async client and its gate, for the running event loop."""
-        gate = async_.Gate(asyncio.BoundedSemaphore(_SLOTS), self.timeout.pool)
-        return Shared(httpx2.AsyncClient(**self._options()), gate)
+    def build_async(self, slots: int = _SHARD) -> Shared:
+        """A new async client of `slots` connections and its gate.
+
+        For the running event loop: one of its `_Shards`.
+        """
+        limits = httpx2.Limits(
+            max_connections=slots,
+            max_keepalive_connections=slots,
+            keepalive_expiry=DEFAULT_LIMITS.keepalive_expiry,
+        )
+        gate = async_.Gate(asyncio.BoundedSemaphore(slots), self.timeout.pool)
+        return Shared(httpx2.AsyncClient(**self._options(limits)), gate)
 
 
 class Shared:
@@ -279,30 +302,67 @@ def shared_sync(settings: Settings) -> Shared:
 # -- per event loop -------------------------------------------------------------------
 
 
+class _Shards:
+    """One event loop's async clients for one `Settings`, filled in order.
+
+    Built one at a time, when every earlier one is full. Picking and taking
+    the slot happen without a suspension in between (`Gate` acquires a free
+    semaphore without waiting), so a free slot picked is a slot taken.
+    """
+
+    __slots__ = ("built", "gates", "settings", "sizes", "turn")
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        # _SLOTS in shards of _SHARD (read here: tests shrink _SLOTS).
+        full, rest = divmod(_SLOTS, _SHARD)
+        self.sizes = [_SHARD] * full + ([rest] if rest else [])
+        self.built: list[Shared] = []
+        self.gates: list[asyncio.BoundedSemaphore] = []
+        self.turn = 0
+
+    def pick(self) -> Shared:
+        for index, gate in enumerate(self.gates):
+            if not gate.locked():
+                return self.built[index]
+        if len(self.built) < len(self.sizes):
+            shared = self.settings.build_async(self.sizes[len(self.built)])
+            self.built.append(shared)
+            self.gates.append(shared.hold.slots)
+            return shared
+        # All full: wait on each in turn, so no one queue grows alone.
+        self.turn += 1
+        return self.built[self.turn % len(self.built)]
+
+
 class _LoopClients:
     """The shared async clients of one event loop, closed when it shuts down."""
 
     __slots__ = ("clients", "closer", "pid")
 
     def __init__(self) -> None:
-        self.clients: dict[int, Shared] = {}
+        self.clients: dict[int, _Shards] = {}
         self.pid = os.getpid()
         self.closer: AsyncIterator[None] | None = None
 
 
 async def shared_async(settings: Settings) -> Shared:
-    """The running event loop's async client for `settings`."""
+    """The running event loop's async client for `settings`, with its gate.
+
+    The first of the loop's clients with a free slot: the same one for calls
+    made one at a time.
+    """
     if os.getpid() != _pid:  # forked without the at-fork hook
         _after_fork_in_child()
     loop = asyncio.get_running_loop()
     per_loop = _loops.get(loop)
     if per_loop is None:
         per_loop = await _open_loop(loop)
-    shared = per_loop.clients.get(settings.key)
-    if shared is None:
-        shared = settings.build_async()
-        per_loop.clients[settings.key] = shared
-    return shared
+    shards = per_loop.clients.get(settings.key)
+    if shards is None:
+        shards = _Shards(settings)
+        per_loop.clients[settings.key] = shards
+    return shards.pick()
 
 
 async def _open_loop(loop: asyncio.AbstractEventLoop) -> _LoopClients:
@@ -329,7 +389,8 @@ async def _close_at_shutdown(
         if _loops.get(loop) is per_loop:
             del _loops[loop]
         if per_loop.pid == os.getpid():  # never a parent's sockets in a child
-            for shared in list(per_loop.clients.values()):
+            built = [s.built for s in list(per_loop.clients.values())]
+            for shared in [shared for shards in built for shared in shards]:
                 try:
                     await shared.client.aclose()
                 except Exception:  # closing: nothing left to give the error to
