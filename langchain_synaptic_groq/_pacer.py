@@ -72,7 +72,12 @@ from langchain_synaptic_groq.errors import (
     GroqRateLimitError,
     GroqRequestTooLargeError,
 )
-from langchain_synaptic_groq.ratelimit import RateLimitState
+from langchain_synaptic_groq.ratelimit import (
+    UNREAD,
+    RateLimitState,
+    ReadState,
+    read_rate_limit,
+)
 from langchain_synaptic_groq.retry import RetryConfig, fallback_tier
 
 __all__ = [
@@ -994,6 +999,7 @@ class Paced:
         "_pace",
         "_print",
         "_prompt",
+        "_read",
         "_refitted",
         "_retry",
         "_ticket",
@@ -1020,6 +1026,8 @@ class Paced:
         self._refitted = False
         self._ticket: Ticket | None = None
         self._ticket_pacer: Pacer | None = None
+        # The last answer's headers and the state read from them.
+        self._read: tuple[Any, RateLimitState | None] | None = None
 
     @property
     def body(self) -> dict[str, Any]:
@@ -1073,12 +1081,23 @@ class Paced:
         usage: Any,
     ) -> None:
         self._ticket, self._ticket_pacer = ticket, pacer
+        self._read = None
         if pacer is not None and ticket is not None:
-            pacer.settle(
-                ticket,
-                RateLimitState.from_headers(headers),
-                usage if isinstance(usage, Mapping) else None,
-            )
+            state, plain = read_rate_limit(headers)
+            if plain:  # the metadata's read would give the same state
+                self._read = (headers, state)
+            pacer.settle(ticket, state, usage if isinstance(usage, Mapping) else None)
+
+    def rate_limit(self, headers: Mapping[str, str]) -> ReadState:
+        """The state the pacer read from `headers`, for the answer's metadata.
+
+        One read per answer: the response parser takes it instead of reading
+        the headers again. `UNREAD` when the pacer did not read these.
+        """
+        read = self._read
+        if read is not None and read[0] is headers:
+            return read[1]
+        return UNREAD
 
     def _failed(
         self,

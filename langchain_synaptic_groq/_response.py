@@ -24,7 +24,7 @@ from langchain_synaptic_groq.errors import (
     GroqStreamError,
     error_from_stream_payload,
 )
-from langchain_synaptic_groq.ratelimit import RateLimitState
+from langchain_synaptic_groq.ratelimit import UNREAD, RateLimitState, ReadState
 
 __all__ = ["StreamParser", "parse_completion", "usage_to_metadata"]
 
@@ -175,6 +175,7 @@ def _response_metadata(
     usage: Mapping[str, Any] | None,
     headers: Mapping[str, str],
     include_headers: bool,
+    rate_limit: ReadState = UNREAD,
 ) -> dict[str, Any]:
     # Speed: httpx.Headers.get scans every header per lookup and about fifteen
     # names are read below; one plain dict (lower-case names, repeated headers
@@ -207,7 +208,8 @@ def _response_metadata(
     request_id = headers.get("x-request-id")
     if request_id:
         meta["request_id"] = request_id
-    state = RateLimitState.from_headers(headers)
+    # Read once per answer: the pacer has read them when it paced the call.
+    state = RateLimitState.from_headers(headers) if rate_limit is UNREAD else rate_limit
     if state is not None:
         meta["rate_limit"] = state.to_dict()
     if include_headers:
@@ -306,6 +308,7 @@ def parse_completion(
     headers: Mapping[str, str],
     *,
     include_headers: bool = False,
+    rate_limit: ReadState = UNREAD,
 ) -> ChatResult:
     """Convert a non-streamed chat completion to a `ChatResult`.
 
@@ -313,6 +316,8 @@ def parse_completion(
         data: The decoded response body.
         headers: The response headers.
         include_headers: Whether to copy the headers into `response_metadata`.
+        rate_limit: The state already read from `headers` (`UNREAD`: read
+            them here).
 
     Returns:
         One generation per choice, with usage and response metadata.
@@ -352,7 +357,7 @@ def parse_completion(
             additional["tool_calls"] = raw_calls
         finish_reason = choice.get("finish_reason")
         response_metadata = _response_metadata(
-            data, finish_reason, usage, headers, include_headers
+            data, finish_reason, usage, headers, include_headers, rate_limit
         )
         info: dict[str, Any] = {"finish_reason": finish_reason}
         if choice.get("logprobs") is not None:
@@ -586,7 +591,8 @@ class StreamParser:
     Content deltas become chunks at once. Usage, `finish_reason`, the model
     name and the rest of the metadata are collected and put on one final
     chunk (`finish()`), because core concatenates metadata strings when
-    chunks are added.
+    chunks are added. `rate_limit` is the state already read from `headers`
+    (`UNREAD`: read them at the end).
     """
 
     __slots__ = (
@@ -601,6 +607,7 @@ class StreamParser:
         "_include_headers",
         "_logprobs",
         "_meta_source",
+        "_rate_limit",
         "_service_tier",
         "_usage",
         "_v1",
@@ -613,10 +620,12 @@ class StreamParser:
         *,
         include_headers: bool = False,
         v1: bool = False,
+        rate_limit: ReadState = UNREAD,
     ) -> None:
         self._headers = headers
         self._include_headers = include_headers
         self._v1 = v1
+        self._rate_limit = rate_limit
         self._usage: dict[str, Any] | None = None
         self._finish_reason: Any = None
         self._meta_source: dict[str, Any] = {}
@@ -898,6 +907,7 @@ class StreamParser:
             self._usage,
             self._headers,
             self._include_headers,
+            self._rate_limit,
         )
         if self._finish_reason == "length" and not self._call_ids:
             # The text is not kept: the counts tell whether any was answered.

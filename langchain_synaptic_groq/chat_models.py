@@ -696,7 +696,7 @@ class ChatGroqSynaptic(BaseChatModel):
                 self._retry(),
                 on_retry=_sync_on_retry(run_manager),
             )
-            return self._result(*answer)
+            return self._result(*answer, pace)
 
         return complete(body) if plan is None else recover(complete, plan)
 
@@ -717,13 +717,16 @@ class ChatGroqSynaptic(BaseChatModel):
                 self._retry(),
                 on_retry=_async_on_retry(run_manager),
             )
-            return self._result(*answer)
+            return self._result(*answer, pace)
 
         return await (complete(body) if plan is None else arecover(complete, plan))
 
-    def _result(self, data: dict[str, Any], headers: Any) -> ChatResult:
+    def _result(self, data: dict[str, Any], headers: Any, pace: Paced) -> ChatResult:
         return parse_completion(
-            data, headers, include_headers=self.include_response_headers
+            data,
+            headers,
+            include_headers=self.include_response_headers,
+            rate_limit=pace.rate_limit(headers),  # read once, by the pacer
         )
 
     def _stream(
@@ -797,7 +800,7 @@ class ChatGroqSynaptic(BaseChatModel):
         """One attempt at a stream: its chunks, each reported to `notify`."""
         transport = self._get_transport()
         with pace.stream(transport.stream, "chat/completions") as (headers, lines):
-            parser = self._parser(headers)
+            parser = self._parser(headers, pace)
             feed = parser.feed_line
             for line in lines:
                 chunk = feed(line)
@@ -822,7 +825,7 @@ class ChatGroqSynaptic(BaseChatModel):
         transport = self._get_transport()
         stream = pace.astream(transport.astream, "chat/completions")
         async with stream as (headers, lines):
-            parser = self._parser(headers)
+            parser = self._parser(headers, pace)
             feed = parser.feed_line
             async for line in lines:
                 chunk = feed(line)
@@ -837,11 +840,12 @@ class ChatGroqSynaptic(BaseChatModel):
                 await notify(final)
             yield final
 
-    def _parser(self, headers: Any) -> StreamParser:
+    def _parser(self, headers: Any, pace: Paced) -> StreamParser:
         return StreamParser(
             headers,
             include_headers=self.include_response_headers,
             v1=self.output_version == "v1",
+            rate_limit=pace.rate_limit(headers),  # read once, by the pacer
         )
 
     @staticmethod

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import enum
 import re
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
-from typing import Any
+from typing import Any, Final, Literal
 
 __all__ = [
     "LimitHit",
@@ -136,21 +137,27 @@ def parse_retry_after(
     return None
 
 
-def _rate_limit_headers(headers: Mapping[str, str]) -> Mapping[str, str]:
-    """The rate-limit headers alone, in a plain dict when read from httpx.
+def _rate_limit_headers(headers: Mapping[str, str]) -> tuple[Mapping[str, str], bool]:
+    """The rate-limit headers alone, and whether each came once, in ASCII.
 
-    One pass over them: each `httpx.Headers.get` scans every header, and
-    this runs on every answer (for the metadata and for the pacer).
+    From httpx, a plain dict read in one pass: each `httpx.Headers.get` scans
+    every header, and this runs on every answer. The pass keeps the last of
+    repeated headers and reads bytes as Latin-1, where `httpx.Headers.items()`
+    joins repeats and may decode UTF-8; the two agree when each came once, in
+    ASCII.
     """
     raw = getattr(headers, "raw", None)  # httpx.Headers: (name, value) bytes
     if not isinstance(raw, list):
-        return headers
-    found = {}
+        return headers, True
+    found: dict[str, str] = {}
+    plain = True
     for name, value in raw:
         lower = name.lower()
         if lower.startswith((b"x-ratelimit-", b"retry-after")):
-            found[lower.decode("latin-1")] = value.decode("latin-1")
-    return found
+            key = lower.decode("latin-1")
+            plain = plain and key not in found and value.isascii()
+            found[key] = value.decode("latin-1")
+    return found, plain
 
 
 def _int(value: str | None) -> int | None:
@@ -197,7 +204,10 @@ class RateLimitState:
         Returns:
             The state, or `None` when no rate-limit header is present.
         """
-        headers = _rate_limit_headers(headers)
+        return cls._read(_rate_limit_headers(headers)[0])
+
+    @classmethod
+    def _read(cls, headers: Mapping[str, str]) -> RateLimitState | None:
         get = headers.get
         if all(get(name) is None for name in _HEADERS):
             retry_after = parse_retry_after(headers)
@@ -220,6 +230,35 @@ class RateLimitState:
             for name in self.__slots__
             if (value := getattr(self, name)) is not None
         }
+
+
+class _Unread(enum.Enum):
+    UNREAD = "unread"
+
+
+#: Where a read state is handed on: not read, the headers are to be read.
+UNREAD: Final = _Unread.UNREAD
+#: A state read from an answer's headers (`None`: none), or `UNREAD`.
+ReadState = RateLimitState | None | Literal[_Unread.UNREAD]
+
+
+def read_rate_limit(headers: Mapping[str, str]) -> tuple[RateLimitState | None, bool]:
+    """`RateLimitState.from_headers`, and whether it stands for the metadata's.
+
+    The pacer reads an answer's headers first; the response metadata reads a
+    plain copy, `dict(headers.items())`. The two states are the same unless a
+    rate-limit header repeats or is not ASCII (see `_rate_limit_headers`):
+    then the metadata reads its copy itself, as before.
+
+    Args:
+        headers: Response headers (case-insensitive mapping).
+
+    Returns:
+        The state (`None` when no rate-limit header is present), and whether
+        it is also the state of `dict(headers.items())`.
+    """
+    found, plain = _rate_limit_headers(headers)
+    return RateLimitState._read(found), plain
 
 
 def limit_kind(

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import pickle
+import uuid
 from email.utils import formatdate
+from typing import Any
 
 import httpx
 import pytest
@@ -14,6 +16,8 @@ from langchain_synaptic_groq.ratelimit import (
     parse_duration,
     parse_retry_after,
 )
+from tests.support.scripted import ScriptedGroq
+from tests.support.wire import completion, sse, stream_events
 
 
 @pytest.mark.parametrize(
@@ -166,3 +170,51 @@ def test_limit_kind_from_the_headers() -> None:
     assert limit_kind("Too Many Requests", RateLimitState()) == (None, None)
     # The message wins when it says.
     assert limit_kind("on tokens per day (TPD)", requests_out) == ("tokens", "day")
+
+
+# -- one read per answer -------------------------------------------------------------
+
+
+def _answer(odd: list[tuple[str, bytes]], stream: bool) -> httpx.Response:
+    headers = [("x-ratelimit-remaining-tokens", b"5985"), *odd]
+    if stream:
+        body = sse(stream_events({"content": "hi"})).encode()
+        headers.append(("content-type", b"text/event-stream"))
+        return httpx.Response(200, headers=headers, content=body)
+    return httpx.Response(200, headers=headers, json=completion("hi"))
+
+
+@pytest.mark.parametrize("mode", ["invoke", "stream"])
+@pytest.mark.parametrize(
+    ("odd", "expected"),
+    [
+        pytest.param(
+            [
+                ("x-ratelimit-limit-tokens", b"6000"),
+                ("x-ratelimit-limit-tokens", b"7000"),
+            ],
+            {"remaining_tokens": 5985},  # joined, "6000, 7000" is no number
+            id="repeated",
+        ),
+        pytest.param(
+            [("x-ratelimit-reset-tokens", "500µs".encode())],  # Go's micro sign
+            {"remaining_tokens": 5985, "reset_tokens": pytest.approx(0.0005)},
+            id="utf-8",
+        ),
+    ],
+)
+def test_odd_rate_limit_headers_show_the_same_paced_or_not(
+    mode: str, odd: list[tuple[str, bytes]], expected: dict[str, Any]
+) -> None:
+    # The pacer's read of the headers also fills the metadata, except where
+    # its one-pass read differs from the metadata's (repeats, non-ASCII).
+    for pace in (True, False):
+        groq = ScriptedGroq(_answer(odd, mode == "stream"))
+        model = groq.model(pace_requests=pace, api_key=f"gsk_odd_{uuid.uuid4().hex}")
+        if mode == "invoke":
+            meta = model.invoke("Hi").response_metadata
+        else:
+            meta = [c for c in model.stream("Hi") if c.response_metadata][
+                -1
+            ].response_metadata
+        assert meta["rate_limit"] == expected, f"pace_requests={pace}"
