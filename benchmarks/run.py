@@ -58,6 +58,8 @@ PACKAGES = (
     "groq",
     "langchain-openai",
     "openai",
+    "httpx2",
+    "httpcore2",
     "httpx",
     "httpcore",
     "pydantic",

@@ -25,8 +25,9 @@ CHART = ROOT / "benchmarks" / "results" / "latest.png"
 CHART_URI = "assets/benchmark.png"
 PAGE = "performance.md"
 
-ORDER = ("synaptic", "groq", "openai", "httpx", "core")
-INTEGRATIONS = ("synaptic", "groq", "openai")
+# "baseline": the package at an earlier commit (`run.py --baseline REF`).
+ORDER = ("synaptic", "baseline", "groq", "openai", "httpx", "core")
+INTEGRATIONS = ("synaptic", "baseline", "groq", "openai")
 
 
 def _load(path: Path = RESULTS) -> dict[str, Any]:
@@ -123,6 +124,8 @@ def ratios_table(data: Mapping[str, Any]) -> str:
     header = ["scenario"]
     header += [f"{labels[k]} vs ChatGroq" for k in shown if k != "groq"]
     header += [f"{labels['synaptic']} vs floor"] if "synaptic" in shown else []
+    before = "synaptic" in shown and "baseline" in shown
+    header += [f"{labels['synaptic']} vs {labels['baseline']}"] if before else []
     rows = []
     for key, block in data["scenarios"].items():
         values = block["values"]
@@ -136,8 +139,18 @@ def ratios_table(data: Mapping[str, Any]) -> str:
         ]
         if "synaptic" in shown:
             row.append(_ratio(values.get("synaptic", {}).get("ratio_vs_floor")))
+        if before:
+            row.append(_ratio(values.get("synaptic", {}).get("ratio_vs_baseline")))
         rows.append(row)
     return _table(header, rows)
+
+
+def _load(meta: Mapping[str, Any]) -> str:
+    loads = [meta.get(f"load_average_{when}") for when in ("before", "after")]
+    if not all(loads):
+        return ""
+    before, after = (f"{load[0]:.2f}" for load in loads)
+    return f", load average {before} before and {after} after"
 
 
 def run_info(data: Mapping[str, Any]) -> str:
@@ -151,12 +164,19 @@ def run_info(data: Mapping[str, Any]) -> str:
     """
     meta = data["meta"]
     packages = ", ".join(f"{k} {v}" for k, v in meta["packages"].items())
+    baseline = meta.get("baseline")
+    before = (
+        f" {baseline['label']} is the package at commit `{baseline['sha'][:7]}`, "
+        "measured in the same run."
+        if baseline
+        else ""
+    )
     return (
         f"Run of {meta['timestamp']} (`{meta['command']}`, {meta['rounds']} "
         f"rounds, {meta['duration_s']:.0f} s): Python {meta['python']} on "
         f"{meta['platform']}, {meta['cpu_count']} CPUs, "
-        f"{meta['cpu_busy_before']:.0%} busy before the start. "
-        f"Packages: {packages}."
+        f"{meta['cpu_busy_before']:.0%} busy before the start{_load(meta)}. "
+        f"Packages: {packages}.{before}"
     )
 
 
