@@ -31,7 +31,6 @@ Tests that use it need `pytest.mark.allow_hosts(["127.0.0.1"])`.
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import itertools
 import json
@@ -48,7 +47,7 @@ from typing import Any
 
 import httpx
 
-from .loopback import LoopbackServer, Request, read_request, response
+from .loopback import Connection, LoopbackServer, Request, response
 from .wire import completion, error_body, wire_tool_call
 
 API_KEY = "gsk_BATCHKEY_0123456789abcdefghijklmnopqrstu"
@@ -231,24 +230,19 @@ class BatchServer(LoopbackServer):
 
     # -- HTTP ------------------------------------------------------------------
 
-    async def serve(
-        self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter
-    ) -> None:
+    async def answer(self, request: Request, connection: Connection) -> bool:
         """One request per connection (each answer says `Connection: close`)."""
-        request = await read_request(reader)
-        if request is None:
-            return
         answer = self._answer(request)
         if answer is None:
-            return  # dropped: the connection closes without an answer
+            return False  # dropped: the connection closes without an answer
         status, body = answer
         if isinstance(body, bytes):
             headers = {"content-type": "application/octet-stream"}
         else:
             headers = {"content-type": "application/json"}
         headers["x-request-id"] = _id("req")
-        writer.write(response(status, body, headers))
-        await writer.drain()
+        await connection.send(response(status, body, headers))
+        return False
 
     def _answer(self, request: Request) -> tuple[int, Any] | None:
         """The status and body for `request` (`None`: no answer at all)."""

@@ -54,10 +54,11 @@ from langchain_synaptic_groq import ChatGroqSynaptic
 from . import wire
 from .loopback import (
     LAST_CHUNK,
+    Connection,
     LoopbackServer,
+    Request,
     chunk,
     head,
-    read_request,
     response,
     until_closed,
 )
@@ -305,38 +306,28 @@ class FaultServer(LoopbackServer):
             self._live += change
             self._arrived.notify_all()
 
-    async def serve(
-        self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter
-    ) -> None:
-        while True:
-            raw = await read_request(reader)
-            if raw is None:
-                return
-            request = Received(raw.method, raw.target, raw.headers, raw.json())
-            reply = self._next(request)
-            keep = self.keep_alive
-            if isinstance(reply, Echo):
-                reply = _echo(request)
-            if isinstance(reply, Together):
-                await self._together(reply)
-                reply = reply.reply
-            if isinstance(reply, Hang):
-                await until_closed(reader)
-                return
-            if isinstance(reply, Flood):
-                await _write_flood(writer, reply)
-                return
-            if isinstance(reply, Stream):
-                await _write_stream(reader, writer, reply, keep=keep)
-                if reply.end in ("cut", "stall", "hold"):
-                    return
-            else:
-                writer.write(
-                    response(reply.status, reply.body, reply.headers, keep=keep)
-                )
-                await writer.drain()
-            if not keep:
-                return
+    async def answer(self, raw: Request, connection: Connection) -> bool:
+        request = Received(raw.method, raw.target, raw.headers, raw.json())
+        reply = self._next(request)
+        keep = self.keep_alive
+        if isinstance(reply, Echo):
+            reply = _echo(request)
+        if isinstance(reply, Together):
+            await self._together(reply)
+            reply = reply.reply
+        if isinstance(reply, Hang):
+            await until_closed(connection.reader)
+            return False
+        if isinstance(reply, Flood):
+            await _write_flood(connection, reply)
+            return False
+        if isinstance(reply, Stream):
+            await _write_stream(connection, reply, keep=keep)
+            return keep and reply.end not in ("cut", "stall", "hold")
+        await connection.send(
+            response(reply.status, reply.body, reply.headers, keep=keep)
+        )
+        return keep
 
     def _release_groups(self) -> None:
         # On the server's loop: the waiting handlers go on to a closed
@@ -364,12 +355,9 @@ def _event(item: dict[str, Any] | str) -> bytes:
 
 
 async def _write_stream(
-    reader: asyncio.StreamReader,
-    writer: asyncio.StreamWriter,
-    stream: Stream,
-    *,
-    keep: bool = False,
+    connection: Connection, stream: Stream, *, keep: bool = False
 ) -> None:
+    writer = connection.writer
     headers = {
         "content-type": "text/event-stream",
         "transfer-encoding": "chunked",
@@ -392,20 +380,18 @@ async def _write_stream(
         writer.write(b'40\r\ndata: {"choices"')
     await writer.drain()
     if stream.end in ("stall", "hold"):
-        await until_closed(reader)
+        await until_closed(connection.reader)
 
 
-async def _write_flood(writer: asyncio.StreamWriter, flood: Flood) -> None:
+async def _write_flood(connection: Connection, flood: Flood) -> None:
     headers = {"content-type": flood.content_type, "transfer-encoding": "chunked"}
-    writer.write(head(200, headers) + chunk(flood.prefix))
+    connection.writer.write(head(200, headers) + chunk(flood.prefix))
     sent = len(flood.prefix)
     filler = b" " * flood.piece
     while sent < flood.total:
-        writer.write(chunk(filler))
+        await connection.send(chunk(filler))  # raises once the client hung up
         sent += len(filler)
-        await writer.drain()  # raises once the client hung up
-    writer.write(LAST_CHUNK)
-    await writer.drain()
+    await connection.send(LAST_CHUNK)
 
 
 def _echo(request: Received) -> Reply | Stream:

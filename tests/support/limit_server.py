@@ -33,7 +33,6 @@ run of the same answers.
 
 from __future__ import annotations
 
-import asyncio
 import json
 import math
 import threading
@@ -43,7 +42,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from . import wire
-from .loopback import LoopbackServer, read_request, response
+from .loopback import Connection, LoopbackServer, Request, response
 
 MODEL = "llama-3.1-8b-instant"
 API_KEY = "gsk_LIMITKEY_0123456789abcdefghijklmnopqrstuv"
@@ -306,20 +305,11 @@ class LimitServer(LoopbackServer):
 
     # -- HTTP ----------------------------------------------------------------
 
-    async def serve(
-        self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter
-    ) -> None:
-        while True:
-            request = await read_request(reader)
-            if request is None:
-                return
-            with self._lock:
-                status, payload, out = self._decide(request.json({}))
-            keep = request.keep_alive
-            writer.write(response(status, payload, out, keep=keep))
-            await writer.drain()
-            if not keep:
-                return
+    async def answer(self, request: Request, connection: Connection) -> bool:
+        with self._lock:
+            status, payload, out = self._decide(request.json({}))
+        await connection.send(response(status, payload, out, keep=request.keep_alive))
+        return request.keep_alive
 
 
 #: The ids and numbers of the limit server's bodies.

@@ -3,9 +3,10 @@
 `LoopbackServer` runs an asyncio server on 127.0.0.1 in a daemon thread of
 the test process: `start()` / `stop()` or `with server:`, `port`,
 `base_url` (`.../openai/v1`) and `host_url`. It keeps the open connections
-(so `hang_up()` and `stop()` close them) and hands each one to the
-subclass's `serve(reader, writer)`; `opened()` / `closed()` are told of each
-connection.
+(so `hang_up()` and `stop()` close them), reads the requests on each and
+hands each request to the subclass's `answer(request, connection)`, which
+says whether the connection serves another; `opened()` / `closed()` are told
+of each connection.
 
 The answers are written by hand (`head`, `response`, `chunk`), not by a
 ready-made server, because the fault server must also break HTTP on cue: half
@@ -30,6 +31,7 @@ from typing import Any, Self
 __all__ = [
     "HOST",
     "LAST_CHUNK",
+    "Connection",
     "LoopbackServer",
     "Request",
     "chunk",
@@ -66,6 +68,19 @@ class Request:
     def json(self, empty: Any = None) -> Any:
         """The body as JSON (`empty` when there is no body)."""
         return json.loads(self.body) if self.body else empty
+
+
+@dataclass(frozen=True)
+class Connection:
+    """One client's connection to a loopback server."""
+
+    reader: asyncio.StreamReader
+    writer: asyncio.StreamWriter
+
+    async def send(self, data: bytes) -> None:
+        """Write `data` and wait until it is sent (raises once the client hung up)."""
+        self.writer.write(data)
+        await self.writer.drain()
 
 
 async def read_request(reader: asyncio.StreamReader) -> Request | None:
@@ -140,7 +155,7 @@ def chunk(data: bytes) -> bytes:
 class LoopbackServer:
     """An asyncio HTTP server on 127.0.0.1, in a daemon thread of its own.
 
-    Subclasses answer in `serve`; it may raise `ConnectionError` or
+    Subclasses answer in `answer`; it may raise `ConnectionError` or
     `asyncio.IncompleteReadError` when the client goes away.
     """
 
@@ -155,10 +170,8 @@ class LoopbackServer:
 
     # -- what subclasses answer --------------------------------------------------
 
-    async def serve(
-        self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter
-    ) -> None:
-        """Answer on one connection; it is closed when this returns."""
+    async def answer(self, request: Request, connection: Connection) -> bool:
+        """Answer `request`; whether to read another one on the connection."""
         raise NotImplementedError
 
     def opened(self) -> None:
@@ -249,8 +262,11 @@ class LoopbackServer:
     ) -> None:
         self._writers.add(writer)
         self.opened()
+        connection = Connection(reader, writer)
         try:
-            await self.serve(reader, writer)
+            while (request := await read_request(reader)) is not None:
+                if not await self.answer(request, connection):
+                    break
         except (ConnectionError, asyncio.IncompleteReadError):
             pass
         finally:
