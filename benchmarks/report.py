@@ -252,8 +252,8 @@ def _baseline_table(
         )
     header = ["scenario", "unit", "medians", "paired (median of rounds)"]
     return [
-        f"{label[HEAD]} (work tree) vs {label[BASELINE]}: cost ratios, < 1 = "
-        "the work tree is cheaper or faster:",
+        f"{label[HEAD]} (this checkout) vs {label[BASELINE]}: cost ratios, < 1 = "
+        "this checkout is cheaper or faster:",
         _table(header, rows),
         "",
     ]
