@@ -125,7 +125,14 @@ def ratios_table(data: Mapping[str, Any]) -> str:
     header += [f"{labels[k]} vs ChatGroq" for k in shown if k != "groq"]
     header += [f"{labels['synaptic']} vs floor"] if "synaptic" in shown else []
     before = "synaptic" in shown and "baseline" in shown
-    header += [f"{labels['synaptic']} vs {labels['baseline']}"] if before else []
+    header += (
+        [
+            f"{labels['synaptic']} vs {labels['baseline']}",
+            "the same, paired by round",
+        ]
+        if before
+        else []
+    )
     rows = []
     for key, block in data["scenarios"].items():
         values = block["values"]
@@ -140,7 +147,9 @@ def ratios_table(data: Mapping[str, Any]) -> str:
         if "synaptic" in shown:
             row.append(_ratio(values.get("synaptic", {}).get("ratio_vs_floor")))
         if before:
-            row.append(_ratio(values.get("synaptic", {}).get("ratio_vs_baseline")))
+            head = values.get("synaptic", {})
+            row.append(_ratio(head.get("ratio_vs_baseline")))
+            row.append(_ratio(head.get("ratio_vs_baseline_paired")))
         rows.append(row)
     return _table(header, rows)
 
