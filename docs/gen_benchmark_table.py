@@ -154,7 +154,7 @@ def ratios_table(data: Mapping[str, Any]) -> str:
     return _table(header, rows)
 
 
-def _load(meta: Mapping[str, Any]) -> str:
+def _load_averages(meta: Mapping[str, Any]) -> str:
     loads = [meta.get(f"load_average_{when}") for when in ("before", "after")]
     if not all(loads):
         return ""
@@ -173,6 +173,7 @@ def run_info(data: Mapping[str, Any]) -> str:
     """
     meta = data["meta"]
     packages = ", ".join(f"{k} {v}" for k, v in meta["packages"].items())
+    loads = _load_averages(meta)
     baseline = meta.get("baseline")
     before = (
         f" {baseline['label']} is the package at commit `{baseline['sha'][:7]}`, "
@@ -184,7 +185,7 @@ def run_info(data: Mapping[str, Any]) -> str:
         f"Run of {meta['timestamp']} (`{meta['command']}`, {meta['rounds']} "
         f"rounds, {meta['duration_s']:.0f} s): Python {meta['python']} on "
         f"{meta['platform']}, {meta['cpu_count']} CPUs, "
-        f"{meta['cpu_busy_before']:.0%} busy before the start{_load(meta)}. "
+        f"{meta['cpu_busy_before']:.0%} busy before the start{loads}. "
         f"Packages: {packages}.{before}"
     )
 
