@@ -9,6 +9,10 @@ clients with small limits:
 
 * idle connections are kept while other requests are busy, and the next
   burst reuses them (sync and async);
+* an event loop's shared connections (100, over four pools of 25) are all
+  kept: a fan-out of 100 opens 100 connections once, and the next fan-outs
+  open none; calls made one at a time use one connection; requests beyond
+  100 wait for a slot and complete;
 * the keep-alive bound and the connection limit of a user client hold;
   requests beyond `max_connections` wait and complete, and a connection the
   server closed is not reused;
@@ -81,6 +85,41 @@ async def test_a_burst_beside_busy_requests_reuses_its_connections(
         for task in busy:
             task.cancel()
         await asyncio.gather(*busy, return_exceptions=True)
+
+
+FAN_OUT = 100  # the shared async connections of one event loop
+
+
+async def test_fan_outs_of_a_hundred_keep_their_hundred_connections(
+    keep_alive: FaultServer,
+) -> None:
+    keep_alive.script(Forever(Together(ok("x"), FAN_OUT)))
+    model = model_for(keep_alive)
+    for _ in range(3):
+        answers = await asyncio.gather(*(model.ainvoke("Hi") for _ in range(FAN_OUT)))
+        assert [a.content for a in answers] == ["x"] * FAN_OUT
+        # Together answers only once all 100 wait: 100 connections at once.
+        assert keep_alive.connections_opened == FAN_OUT
+
+
+async def test_calls_one_at_a_time_use_one_connection(
+    keep_alive: FaultServer,
+) -> None:
+    keep_alive.script(Forever(ok("y")))
+    model = model_for(keep_alive)
+    for _ in range(10):
+        assert (await model.ainvoke("again")).content == "y"
+    assert keep_alive.connections_opened == 1
+
+
+async def test_requests_beyond_the_shared_connections_wait_and_complete(
+    keep_alive: FaultServer,
+) -> None:
+    keep_alive.script(Forever(ok("x")))
+    model = model_for(keep_alive)
+    answers = await asyncio.gather(*(model.ainvoke("Hi") for _ in range(250)))
+    assert [a.content for a in answers] == ["x"] * 250
+    assert keep_alive.connections_opened <= FAN_OUT
 
 
 def test_a_threaded_burst_beside_busy_requests_reuses_its_connections(
