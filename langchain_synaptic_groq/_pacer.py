@@ -44,6 +44,7 @@ one request's attempts through it.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import logging
 import math
@@ -613,21 +614,40 @@ class Budget:
 
 
 class _Waiter:
-    """A request in the queue: a thread's condition or a coroutine's future."""
+    """A request asking to go, and, once queued, what it waits on.
 
-    __slots__ = ("cond", "future", "loop", "queued", "tokens")
+    A thread waits on its condition, a coroutine on its future.
+    """
+
+    __slots__ = (
+        "cond",
+        "deadline",
+        "estimate",
+        "future",
+        "loop",
+        "max_tokens",
+        "max_wait",
+        "queued",
+        "tokens",
+    )
 
     def __init__(
         self,
         tokens: int,
-        cond: threading.Condition | None = None,
+        estimate: int | None,
+        max_tokens: int | None,
+        max_wait: float,
         loop: asyncio.AbstractEventLoop | None = None,
     ) -> None:
         self.tokens = tokens
-        self.cond = cond
+        self.estimate = estimate
+        self.max_tokens = max_tokens
+        self.max_wait = max_wait
+        self.deadline = 0.0
+        self.cond: threading.Condition | None = None
         self.loop = loop
         self.future: asyncio.Future[None] | None = None
-        self.queued = True
+        self.queued = False
 
     def wake(self) -> bool:
         """Make the waiter look again; `False` if its event loop is gone."""
@@ -689,45 +709,44 @@ class Pacer:
         if head:
             self._wake_head()
 
-    def _try_now(
-        self,
-        now: float,
-        tokens: int,
-        estimate: int | None,
-        max_tokens: int | None,
-        max_wait: float,
-    ) -> Ticket | None:
-        """Admit at once if nothing queues and the budget allows; else `None`."""
-        budget = self.budget
+    def _arrive(self, waiter: _Waiter) -> Ticket | None:
+        """Admit at once if nothing queues and the budget allows; else queue it.
+
+        Returns:
+            The ticket, or `None` once the waiter is queued.
+
+        Raises:
+            GroqRateLimitError: If the wait would be longer than its `max_wait`.
+        """
+        budget, tokens, now = self.budget, waiter.tokens, time.monotonic()
         if budget.never_fits(tokens):
             # No wait can help: sent as it is, so that Groq's 413 names its own
             # count and the limit (an estimate could be wrong either way).
-            return budget.admit(now, 0, estimate, max_tokens)
+            return budget.admit(now, 0, waiter.estimate, waiter.max_tokens)
         if not self._queue and budget.room(now, tokens):
-            return budget.admit(now, tokens, estimate, max_tokens)
+            return budget.admit(now, tokens, waiter.estimate, waiter.max_tokens)
         wait, why = budget.wait(now, tokens + self._queued_tokens, 1 + len(self._queue))
-        if wait > max_wait:
-            raise budget.too_long(wait, why, max_wait)
+        if wait > waiter.max_wait:
+            raise budget.too_long(wait, why, waiter.max_wait)
+        waiter.deadline = now + waiter.max_wait
+        waiter.queued = True
+        self._queue.append(waiter)
+        self._queued_tokens += tokens
         return None
 
-    def _turn(
-        self,
-        waiter: _Waiter,
-        now: float,
-        deadline: float,
-        estimate: int | None,
-        max_tokens: int | None,
-        max_wait: float,
-    ) -> tuple[Ticket | None, float]:
+    def _turn(self, waiter: _Waiter) -> tuple[Ticket | None, float]:
         """One look at the queue: the ticket, or how long to sleep.
 
         An answer, or the head's leaving, wakes the waiter earlier.
         """
-        budget = self.budget
+        budget, now, deadline = self.budget, time.monotonic(), waiter.deadline
         head = self._queue[0] is waiter
         if head and budget.room(now, waiter.tokens):
             self._leave(waiter)
-            return budget.admit(now, waiter.tokens, estimate, max_tokens), 0.0
+            admitted = budget.admit(
+                now, waiter.tokens, waiter.estimate, waiter.max_tokens
+            )
+            return admitted, 0.0
         if head:
             wait, why = budget.wait(now, waiter.tokens)
         else:  # only at its deadline: the head is woken, not the others
@@ -739,7 +758,7 @@ class Pacer:
             wait, why = budget.wait(now, ahead, place)
         if now + wait > deadline or now >= deadline:
             self._leave(waiter)
-            raise budget.too_long(wait, why, max_wait)
+            raise budget.too_long(wait, why, waiter.max_wait)
         if head and wait > 0:
             return None, wait + _LATE
         return None, deadline - now
@@ -766,28 +785,18 @@ class Pacer:
         Raises:
             GroqRateLimitError: If the wait would be longer than `max_wait`.
         """
+        waiter = _Waiter(tokens, estimate, max_tokens, max_wait)
         with self._lock:
-            now = time.monotonic()
-            ticket = self._try_now(now, tokens, estimate, max_tokens, max_wait)
+            ticket = self._arrive(waiter)
             if ticket is not None:
                 return ticket
-            waiter = _Waiter(tokens, cond=threading.Condition(self._lock))
-            self._queue.append(waiter)
-            self._queued_tokens += tokens
-            deadline = now + max_wait
+            waiter.cond = cond = threading.Condition(self._lock)
             try:
                 while True:
-                    ticket, wait = self._turn(
-                        waiter,
-                        time.monotonic(),
-                        deadline,
-                        estimate,
-                        max_tokens,
-                        max_wait,
-                    )
+                    ticket, wait = self._turn(waiter)
                     if ticket is not None:
                         return ticket
-                    waiter.cond.wait(wait)  # type: ignore[union-attr]
+                    cond.wait(wait)
             except BaseException:
                 self._leave(waiter)
                 raise
@@ -800,45 +809,24 @@ class Pacer:
         estimate: int | None = None,
         max_tokens: int | None = None,
     ) -> Ticket:
-        """Async `acquire`: waits without blocking the event loop.
-
-        Args:
-            tokens: The request's estimated cost in tokens.
-            max_wait: The longest wait allowed.
-            estimate: The prompt estimate (kept to learn from the usage).
-            max_tokens: The request's `max_completion_tokens`.
+        """Async `acquire`, with its arguments: waits without blocking the loop.
 
         Returns:
             The ticket to settle with the answer or the failure.
-
-        Raises:
-            GroqRateLimitError: If the wait would be longer than `max_wait`.
         """
         loop = asyncio.get_running_loop()
+        waiter = _Waiter(tokens, estimate, max_tokens, max_wait, loop)
         with self._lock:
-            now = time.monotonic()
-            ticket = self._try_now(now, tokens, estimate, max_tokens, max_wait)
-            if ticket is not None:
-                return ticket
-            waiter = _Waiter(tokens, loop=loop)
-            self._queue.append(waiter)
-            self._queued_tokens += tokens
-            deadline = now + max_wait
+            ticket = self._arrive(waiter)
+        if ticket is not None:
+            return ticket
         try:
             while True:
                 with self._lock:
-                    ticket, wait = self._turn(
-                        waiter,
-                        time.monotonic(),
-                        deadline,
-                        estimate,
-                        max_tokens,
-                        max_wait,
-                    )
+                    ticket, wait = self._turn(waiter)
                     if ticket is not None:
                         return ticket
-                    future: asyncio.Future[None] = loop.create_future()
-                    waiter.future = future
+                    waiter.future = future = loop.create_future()
                 try:
                     async with asyncio.timeout(wait):
                         await future
@@ -1230,88 +1218,44 @@ class Paced:
 
         return await self._arun(open_)
 
+    @contextlib.contextmanager
     def stream(
         self,
         open_stream: Callable[..., AbstractContextManager[tuple[Any, Iterator[str]]]],
         *args: Any,
-    ) -> _Stream:
+    ) -> Iterator[tuple[Any, Iterator[str]]]:
         """`open_stream(*args, body)`, entered when the pacer admits it.
 
-        Returns:
-            A context manager like the one `open_stream` returns.
-        """
-        return _Stream(self, open_stream, args)
+        Its headers teach the pacer; it is left when this context is.
 
-    def astream(
+        Yields:
+            What `open_stream`'s context yields: the headers and the lines.
+        """
+        with contextlib.ExitStack() as stack:
+
+            def enter(body: dict[str, Any]) -> tuple[Any, Any, None]:
+                opened = stack.enter_context(open_stream(*args, body))
+                return opened, opened[0], None
+
+            yield self._run(enter)
+
+    @contextlib.asynccontextmanager
+    async def astream(
         self,
         open_stream: Callable[
             ..., AbstractAsyncContextManager[tuple[Any, AsyncIterator[str]]]
         ],
         *args: Any,
-    ) -> _AStream:
+    ) -> AsyncIterator[tuple[Any, AsyncIterator[str]]]:
         """Async `stream`.
 
-        Returns:
-            An async context manager like the one `open_stream` returns.
+        Yields:
+            What `open_stream`'s context yields: the headers and the lines.
         """
-        return _AStream(self, open_stream, args)
+        async with contextlib.AsyncExitStack() as stack:
 
+            async def enter(body: dict[str, Any]) -> tuple[Any, Any, None]:
+                opened = await stack.enter_async_context(open_stream(*args, body))
+                return opened, opened[0], None
 
-class _Stream:
-    """A stream's context, opened through the pacer (its headers teach it)."""
-
-    __slots__ = ("_args", "_cm", "_open", "_paced")
-
-    def __init__(
-        self, paced: Paced, open_stream: Callable[..., Any], args: tuple[Any, ...]
-    ) -> None:
-        self._paced = paced
-        self._open = open_stream
-        self._args = args
-        self._cm: AbstractContextManager[tuple[Any, Iterator[str]]] | None = None
-
-    def _enter(
-        self, body: dict[str, Any]
-    ) -> tuple[tuple[Any, Iterator[str]], Any, None]:
-        cm = self._open(*self._args, body)
-        opened = cm.__enter__()
-        self._cm = cm
-        return opened, opened[0], None
-
-    def __enter__(self) -> tuple[Any, Iterator[str]]:
-        return self._paced._run(self._enter)
-
-    def __exit__(self, *exc: Any) -> bool | None:
-        cm, self._cm = self._cm, None
-        return cm.__exit__(*exc) if cm is not None else None
-
-
-class _AStream:
-    """Async `_Stream`."""
-
-    __slots__ = ("_args", "_cm", "_open", "_paced")
-
-    def __init__(
-        self, paced: Paced, open_stream: Callable[..., Any], args: tuple[Any, ...]
-    ) -> None:
-        self._paced = paced
-        self._open = open_stream
-        self._args = args
-        self._cm: AbstractAsyncContextManager[tuple[Any, AsyncIterator[str]]] | None = (
-            None
-        )
-
-    async def _enter(
-        self, body: dict[str, Any]
-    ) -> tuple[tuple[Any, AsyncIterator[str]], Any, None]:
-        cm = self._open(*self._args, body)
-        opened = await cm.__aenter__()
-        self._cm = cm
-        return opened, opened[0], None
-
-    async def __aenter__(self) -> tuple[Any, AsyncIterator[str]]:
-        return await self._paced._arun(self._enter)
-
-    async def __aexit__(self, *exc: Any) -> bool | None:
-        cm, self._cm = self._cm, None
-        return await cm.__aexit__(*exc) if cm is not None else None
+            yield await self._arun(enter)
