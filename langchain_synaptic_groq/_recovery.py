@@ -654,17 +654,18 @@ class StreamRecovery:
         self.plan = plan
         self.body = plan.body
         self._streamed: list[str] = []
+        self._retried = False
 
     def begin(self) -> dict[str, Any]:
         """Start an attempt; returns the body to stream."""
         self._streamed = []
+        self._retried = self.body is not self.plan.body
         return self.body
 
     def seen(self, chunk: ChatGenerationChunk) -> ChatGenerationChunk:
         """Note a chunk on its way to the caller; returns it."""
         self._streamed.append(chunk.text)
-        retried = self.body is not self.plan.body
-        if retried and getattr(chunk.message, "chunk_position", None) == "last":
+        if self._retried and getattr(chunk.message, "chunk_position", None) == "last":
             self.plan.mark_retried(chunk.message)
         return chunk
 

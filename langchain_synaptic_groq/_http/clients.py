@@ -310,7 +310,7 @@ class _Shards:
     semaphore without waiting), so a free slot picked is a slot taken.
     """
 
-    __slots__ = ("built", "gates", "settings", "sizes", "turn")
+    __slots__ = ("built", "settings", "sizes", "turn")
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
@@ -318,17 +318,15 @@ class _Shards:
         full, rest = divmod(_SLOTS, _SHARD)
         self.sizes = [_SHARD] * full + ([rest] if rest else [])
         self.built: list[Shared] = []
-        self.gates: list[asyncio.BoundedSemaphore] = []
         self.turn = 0
 
     def pick(self) -> Shared:
-        for index, gate in enumerate(self.gates):
-            if not gate.locked():
-                return self.built[index]
+        for shared in self.built:
+            if not shared.hold.slots.locked():
+                return shared
         if len(self.built) < len(self.sizes):
             shared = self.settings.build_async(self.sizes[len(self.built)])
             self.built.append(shared)
-            self.gates.append(shared.hold.slots)
             return shared
         # All full: wait on each in turn, so no one queue grows alone.
         self.turn += 1

@@ -14,7 +14,7 @@ import urllib.error
 import urllib.request
 from http import HTTPStatus
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING, Any, TypeVar
 
 from local_llm._common import TAIL_LINES, prepare_cache_dir, say
 from local_llm.install import ensure_model, ensure_server_binary
@@ -23,6 +23,8 @@ from local_llm.models import DEFAULT_MODEL, ModelSpec, resolve_model
 if TYPE_CHECKING:
     from collections.abc import Sequence
     from types import TracebackType
+
+_T = TypeVar("_T")
 
 __all__ = [
     "DEFAULT_CTX_SIZE",
@@ -163,6 +165,18 @@ def _remember_no_repack(marker: Path, binary: Path) -> None:
         say(f"warning: could not write {marker}: {exc}")
 
 
+def _started(value: _T | None) -> _T:
+    """A value the server has only once started.
+
+    Raises:
+        RuntimeError: If it has not been started.
+    """
+    if value is None:
+        msg = "LocalServer has not been started"
+        raise RuntimeError(msg)
+    return value
+
+
 class ServerStartError(RuntimeError):
     """``llama-server`` did not come up; the message includes its log tail."""
 
@@ -244,10 +258,7 @@ class LocalServer:
     @property
     def port(self) -> int:
         """TCP port the server listens on (after :meth:`start`)."""
-        if self._port is None:
-            msg = "LocalServer has not been started"
-            raise RuntimeError(msg)
-        return self._port
+        return _started(self._port)
 
     @property
     def root_url(self) -> str:
@@ -262,18 +273,12 @@ class LocalServer:
     @property
     def model_id(self) -> str:
         """Model id reported by ``GET /v1/models`` (else the GGUF file name)."""
-        if self._model_id is None:
-            msg = "LocalServer has not been started"
-            raise RuntimeError(msg)
-        return self._model_id
+        return _started(self._model_id)
 
     @property
     def log_path(self) -> Path:
         """File receiving the server's stdout and stderr."""
-        if self._log_path is None:
-            msg = "LocalServer has not been started"
-            raise RuntimeError(msg)
-        return self._log_path
+        return _started(self._log_path)
 
     @property
     def command(self) -> list[str]:
@@ -411,10 +416,7 @@ class LocalServer:
         Raises:
             RuntimeError: If the server is not started.
         """
-        if self._process is None:
-            msg = "LocalServer has not been started"
-            raise RuntimeError(msg)
-        return self._process.wait()
+        return _started(self._process).wait()
 
     def __enter__(self) -> LocalServer:
         """Start the server unless it is already running.
